@@ -1,0 +1,56 @@
+// Failover time on a real 3-broker kcl cluster: `kcl cluster failover --json`, then `kcl cluster restore`,
+// RUNS times (default 5); prints the per-run phases and the medians as Markdown for bench/failover.md.
+//   failover time = stop issued → new active controller seen → probe (acks=all, every partition) acknowledged
+// Usage: npx node bench/failover.ts [--kill]   (npm run build first; uses cluster "bench-failover" on 33092-33094,
+// a private KCL_HOME, and removes the cluster with its volumes at the end)
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+const RUNS = Number(process.env.RUNS ?? 5)
+const kill = process.argv.includes('--kill')
+const env = {...process.env, KCL_HOME: process.env.KCL_HOME ?? mkdtempSync(join(tmpdir(), 'kcl-bench-failover-')), NO_COLOR: '1'}
+const name = 'bench-failover'
+
+function kcl(...args: string[]): string {
+  return execFileSync(process.execPath, ['bin/kcl.js', ...args, '--name', name], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+}
+
+interface Failover {
+  stoppedBroker: number
+  controllerBefore: number
+  controllerAfter: number
+  stoppedServingMs: number
+  electionMs: number
+  probeAckedMs: number
+  exitedMs: number
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+const s = (ms: number): string => (ms / 1000).toFixed(3)
+
+kcl('up', '--brokers', '3', '--port', '33092', '--json')
+try {
+  kcl('topic', 'create', 'weather-updates', '--partitions', '3')
+  const runs: (Failover & {restoreSeconds: number})[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const failover = JSON.parse(kcl('cluster', 'failover', '--json', ...(kill ? ['--kill'] : []))) as Failover
+    const restore = JSON.parse(kcl('cluster', 'restore', '--json')) as {seconds: number}
+    runs.push({...failover, restoreSeconds: restore.seconds})
+    process.stderr.write(`run ${i + 1}: controller ${failover.controllerBefore} → ${failover.controllerAfter}, probe acknowledged after ${s(failover.probeAckedMs)} s\n`)
+  }
+  console.log(`| run | controller | stopped serving (s) | new controller (s) | probe acknowledged (s) | container exited (s) | restore until all ISRs full (s) |`)
+  console.log('|---|---|---|---|---|---|---|')
+  runs.forEach((r, i) =>
+    console.log(`| ${i + 1} | ${r.controllerBefore} → ${r.controllerAfter} | ${s(r.stoppedServingMs)} | ${s(r.electionMs)} | ${s(r.probeAckedMs)} | ${s(r.exitedMs)} | ${r.restoreSeconds.toFixed(1)} |`),
+  )
+  const m = (key: keyof Failover) => s(median(runs.map((r) => r[key] as number)))
+  console.log(`| **median** | | ${m('stoppedServingMs')} | ${m('electionMs')} | **${m('probeAckedMs')}** | ${m('exitedMs')} | ${median(runs.map((r) => r.restoreSeconds)).toFixed(1)} |`)
+} finally {
+  kcl('down', '--volumes', '--yes')
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Start-up time of kcl, the standalone binary against an npm install of the same commit, both against `node -e 0`
+// (Node 26). Needs hyperfine, dist/ (npm run build) and dist/kcl-linux-x64 (npm run build:binary -- --target linux-x64).
+// Usage: npm run build && node bin/build-binary.mjs --target linux-x64 && node bench/startup.mjs [--runs N]
+import {execFileSync} from 'node:child_process'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {basename, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+
+const REPO = fileURLToPath(new URL('..', import.meta.url))
+const RESULTS = join(REPO, 'bench', 'results')
+const {values} = parseArgs({options: {runs: {type: 'string', default: '40'}}})
+const node = process.execPath
+const binary = join(REPO, 'dist', `kcl-${process.platform}-${process.arch}`)
+
+// An npm install as a user gets it: kcl's published files (bin/kcl.js, the compiled dist/**/*.js, the templates) and
+// its production dependencies only, without the repository's devDependencies beside it.
+const prefix = mkdtempSync(join(tmpdir(), 'kcl-npm-install-'))
+const installed = join(prefix, 'kcl')
+cpSync(join(REPO, 'package.json'), join(installed, 'package.json'))
+cpSync(join(REPO, 'bin', 'kcl.js'), join(installed, 'bin', 'kcl.js'))
+cpSync(join(REPO, 'compose-templates'), join(installed, 'compose-templates'), {recursive: true})
+cpSync(join(REPO, 'dist'), join(installed, 'dist'), {recursive: true, filter: (source) => !/kcl-|SHA256SUMS/.test(basename(source))})
+execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--omit=dev', '--ignore-scripts'], {cwd: installed, stdio: 'inherit'})
+const npmKcl = `${node} ${join(installed, 'bin', 'kcl.js')}`
+
+const commands = {
+  'node -e 0': `${node} -e 0`,
+  'binary --version': `${binary} --version`,
+  'npm --version': `${npmKcl} --version`,
+  'binary topic list --help': `${binary} topic list --help`,
+  'npm topic list --help': `${npmKcl} topic list --help`,
+}
+mkdirSync(RESULTS, {recursive: true})
+const exported = join(RESULTS, 'startup.json')
+execFileSync(
+  'hyperfine',
+  ['-N', '--warmup', '5', '--runs', values.runs, '--export-json', exported, ...Object.entries(commands).flatMap(([name, command]) => ['-n', name, command])],
+  {stdio: 'inherit', cwd: tmpdir()},
+)
+rmSync(prefix, {recursive: true, force: true})
+
+const results = Object.fromEntries(JSON.parse(readFileSync(exported, 'utf8')).results.map((r) => [r.command, r]))
+const baseline = results['node -e 0'].mean
+const ms = (seconds) => `${(seconds * 1000).toFixed(1)} ms`
+console.log('\n| command | mean ± σ | user + sys CPU | × node -e 0 |')
+console.log('| --- | --- | --- | --- |')
+for (const name of Object.keys(commands)) {
+  const r = results[name]
+  console.log(`| \`${name}\` | ${ms(r.mean)} ± ${ms(r.stddev)} | ${ms(r.user + r.system)} | ${(r.mean / baseline).toFixed(2)} |`)
+}

@@ -1,0 +1,210 @@
+import {clusterContainers, type ContainerInfo} from '../docker/containers.ts'
+import {docker} from '../docker/run.ts'
+import {ExitCode, KclError, usageError} from '../errors.ts'
+import {withKafka} from '../kafka/client.ts'
+import {brokerMetadata, describeQuorum, firstAnswer} from '../kafka/probes.ts'
+import {sleep} from '../progress.ts'
+import {requireSpec} from './resolve.ts'
+import {controllerIds, DEFAULT_CLUSTER_NAME, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
+
+/** One Kafka node of a kcl cluster as Docker sees it. */
+export interface BrokerNode {
+  nodeId: number
+  /** undefined when the node has no container (the cluster was taken down). */
+  container: ContainerInfo | undefined
+  running: boolean
+}
+
+export interface ClusterNodes {
+  spec: ClusterSpec
+  nodes: BrokerNode[]
+}
+
+/** Every node of the cluster with its container; fails with one line when the cluster has no containers at all. */
+export async function clusterNodes(name: string): Promise<ClusterNodes> {
+  const spec = await requireSpec(name)
+  const containers = await clusterContainers(spec.name)
+  if (containers.length === 0) {
+    throw new KclError(`Kafka cluster "${spec.name}" has no containers: it is not up.`, {
+      hint: `Start it with \`kcl up${nameFlag(spec)}\`.`,
+      exitCode: ExitCode.notRunning,
+    })
+  }
+  const nodes = nodeIds(spec).map((nodeId): BrokerNode => {
+    const container = containers.find((c) => c.nodeId === nodeId)
+    return {nodeId, container, running: container?.state === 'running'}
+  })
+  return {spec, nodes}
+}
+
+export function nameFlag(spec: Pick<ClusterSpec, 'name'>): string {
+  return spec.name === DEFAULT_CLUSTER_NAME ? '' : ` --name ${spec.name}`
+}
+
+export function runningIds(nodes: BrokerNode[]): number[] {
+  return nodes.filter((n) => n.running).map((n) => n.nodeId)
+}
+
+/** The node a command names, checked against the cluster: unknown ids are a usage error. */
+export function requireNode(cluster: ClusterNodes, nodeId: number): BrokerNode {
+  const node = cluster.nodes.find((n) => n.nodeId === nodeId)
+  if (!node) {
+    const ids = nodeIds(cluster.spec)
+    const range = ids.length === 1 ? 'its only broker is 1' : `its brokers are ${ids[0]} to ${ids.at(-1)}`
+    throw usageError(`Kafka cluster "${cluster.spec.name}" has no broker ${nodeId}: ${range}.`, '`kcl status` lists the brokers.')
+  }
+  return node
+}
+
+export function requireRunning(cluster: ClusterNodes, nodeId: number): ContainerInfo {
+  const node = requireNode(cluster, nodeId)
+  if (!node.running || !node.container) {
+    throw usageError(
+      `Broker ${nodeId} of cluster "${cluster.spec.name}" is not running (${node.container?.state ?? 'no container'}).`,
+      `\`kcl broker start ${nodeId}${nameFlag(cluster.spec)}\` or \`kcl cluster restore${nameFlag(cluster.spec)}\` starts it again.`,
+    )
+  }
+  return node.container
+}
+
+/**
+ * Whether the KRaft controller quorum keeps a majority of its voters when `stopping` goes down as well as
+ * every node that is already stopped: without a majority no controller can be elected, and the cluster
+ * can no longer change leaders, ISRs or topics.
+ */
+export function quorumAfterStop(spec: ClusterSpec, running: number[], stopping: number): {voters: number[]; left: number[]; majority: boolean} {
+  const voters = controllerIds(spec)
+  const left = voters.filter((id) => running.includes(id) && id !== stopping)
+  return {voters, left, majority: left.length > voters.length / 2}
+}
+
+export function address(spec: ClusterSpec, nodeId: number): {host: string; port: number} {
+  return {host: '127.0.0.1', port: hostPort(spec, nodeId)}
+}
+
+export function serversOf(spec: ClusterSpec, ids: number[]): string[] {
+  return ids.map((id) => `localhost:${hostPort(spec, id)}`)
+}
+
+const QUORUM_PROBE_TIMEOUT_MS = 1000
+
+/** The active controller (the metadata quorum leader) as the given brokers see it; undefined during an election. */
+export async function activeController(spec: ClusterSpec, ids: number[]): Promise<number | undefined> {
+  const quorum = await firstAnswer(
+    ids.map((id) => address(spec, id)),
+    (a) => describeQuorum(a, QUORUM_PROBE_TIMEOUT_MS),
+  ).catch(() => undefined)
+  return quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
+}
+
+const POLL_MS = 50
+
+/** Polls the quorum until it has a leader other than `previous`; resolves with it and when it was first seen. */
+export async function waitForNewController(spec: ClusterSpec, ids: number[], previous: number | undefined, deadline: number): Promise<{controller: number; seenAt: number}> {
+  for (;;) {
+    const controller = await activeController(spec, ids)
+    if (controller !== undefined && controller !== previous) return {controller, seenAt: performance.now()}
+    if (performance.now() > deadline) {
+      throw new KclError(`No new active controller was elected within the time allowed (the quorum leader is ${controller ?? 'unknown'}).`, {
+        hint: '`kcl status` shows the brokers; `kcl cluster restore` starts the stopped ones.',
+      })
+    }
+    await sleep(POLL_MS)
+  }
+}
+
+/** Resolves with the time a broker first failed to answer a Metadata request: it no longer serves clients. */
+export async function waitUntilNotServing(spec: ClusterSpec, nodeId: number, deadline: number): Promise<number> {
+  for (;;) {
+    const serving = await brokerMetadata(address(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    )
+    if (!serving) return performance.now()
+    if (performance.now() > deadline) throw new KclError(`Broker ${nodeId} still answers clients; it did not stop in time.`)
+    await sleep(POLL_MS)
+  }
+}
+
+/** Stops a broker's container: `docker stop` lets Kafka shut down cleanly (SIGTERM), `docker kill` does not. */
+export async function stopContainer(container: ContainerInfo, kill: boolean): Promise<void> {
+  // Kafka's controlled shutdown moves leadership away first; give it time rather than Docker's 10 s.
+  await docker(kill ? ['kill', container.id] : ['stop', '--time', '60', container.id], {timeoutMs: 90_000})
+}
+
+export async function startContainer(container: ContainerInfo): Promise<void> {
+  await docker(['start', container.id], {timeoutMs: 60_000})
+}
+
+/**
+ * Waits until each of `ids` answers on its own port and lists itself as registered. (Another broker's view is
+ * not enough: a killed broker stays listed there until its session times out.)
+ */
+export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline: number, onProgress?: (missing: number[]) => void): Promise<void> {
+  for (;;) {
+    const answers = await Promise.all(
+      ids.map((id) =>
+        brokerMetadata(address(spec, id), QUORUM_PROBE_TIMEOUT_MS).then(
+          (m) => m.brokers.some((b) => b.nodeId === id),
+          () => false,
+        ),
+      ),
+    )
+    const missing = ids.filter((_, i) => !answers[i])
+    if (missing.length === 0) return
+    onProgress?.(missing)
+    if (performance.now() > deadline) {
+      throw new KclError(`Broker${missing.length === 1 ? '' : 's'} ${missing.join(', ')} did not register with the controller in time.`, {
+        hint: `\`kcl doctor${nameFlag(spec)}\` looks for the reason.`,
+      })
+    }
+    await sleep(500)
+  }
+}
+
+export interface PartitionState {
+  topic: string
+  partition: number
+  /** -1 when the partition has no leader. */
+  leader: number
+  replicas: number[]
+  isr: number[]
+}
+
+/** Every partition of every topic (internal ones included) as the running brokers report it. */
+export async function partitionStates(spec: ClusterSpec, running: number[]): Promise<PartitionState[]> {
+  const topics = await withKafka(serversOf(spec, running), (client) => client.topicMetadata(), {clientId: 'kcl-failover'})
+  return topics
+    .flatMap((t) =>
+      t.partitions.map((p) => ({
+        topic: t.name,
+        partition: p.partition,
+        leader: p.leader,
+        replicas: [...p.replicas].sort((a, b) => a - b),
+        isr: [...p.isr].sort((a, b) => a - b),
+      })),
+    )
+    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+}
+
+export function outOfSync(partitions: PartitionState[]): PartitionState[] {
+  return partitions.filter((p) => p.leader < 0 || p.isr.length < p.replicas.length)
+}
+
+/** Waits until every partition has a leader and all its replicas in the ISR. */
+export async function waitInSync(spec: ClusterSpec, running: number[], deadline: number, onProgress?: (behind: number, total: number) => void): Promise<PartitionState[]> {
+  for (;;) {
+    const partitions = await partitionStates(spec, running).catch((): PartitionState[] | undefined => undefined)
+    const behind = partitions ? outOfSync(partitions) : undefined
+    if (partitions && behind?.length === 0) return partitions
+    if (partitions && behind) onProgress?.(behind.length, partitions.length)
+    if (performance.now() > deadline) {
+      const list = (behind ?? []).slice(0, 5).map((p) => `${p.topic}[${p.partition}] ISR ${p.isr.join(',') || 'none'} of ${p.replicas.join(',')}`)
+      throw new KclError(
+        behind ? `${behind.length} partition(s) are still not fully in sync: ${list.join('; ')}${behind.length > 5 ? '; …' : ''}.` : 'The cluster did not answer a metadata request in time.',
+        {hint: `Give it longer with --timeout, or look at \`kcl status${nameFlag(spec)}\`.`},
+      )
+    }
+    await sleep(500)
+  }
+}

@@ -1,0 +1,56 @@
+import {existsSync} from 'node:fs'
+import {renderCompose} from '../compose/render.ts'
+import {detectCompose, runCompose} from '../docker/compose.ts'
+import {CLUSTER_LABEL, clusterContainers, namesOfResources} from '../docker/containers.ts'
+import {docker} from '../docker/run.ts'
+import {ExitCode, KclError} from '../errors.ts'
+import {composeProjectName} from './spec.ts'
+import {composeFilePath, forgetCluster, readSpec, saveCluster} from './store.ts'
+
+export interface DownResult {
+  name: string
+  removedContainers: number
+  /** Volumes deleted (with --volumes) or kept (without). */
+  removedVolumes: string[]
+  keptVolumes: string[]
+}
+
+/**
+ * Removes a cluster's containers and network. Its volumes, and so its topics and messages, stay unless
+ * `volumes` is set; then kcl also forgets the cluster. Anything labelled as the cluster's that compose
+ * did not remove (e.g. left by an interrupted run) is swept up by label.
+ */
+export async function downCluster(name: string, options: {volumes: boolean}): Promise<DownResult> {
+  const label = `${CLUSTER_LABEL}=${name}`
+  const spec = await readSpec(name)
+  const containers = await clusterContainers(name)
+  const volumesBefore = await namesOfResources('volume', label)
+  if (!spec && containers.length === 0 && volumesBefore.length === 0) {
+    throw new KclError(`There is no kcl cluster named "${name}".`, {hint: 'See what exists with `kcl status`.', exitCode: ExitCode.notRunning})
+  }
+
+  if (spec) {
+    const compose = await detectCompose()
+    const file = composeFilePath(name)
+    if (!existsSync(file)) await saveCluster(spec, renderCompose(spec, compose.variant))
+    await runCompose(compose, {name: composeProjectName(name), file}, ['down', ...(options.volumes ? ['--volumes'] : [])], {timeoutMs: 180_000})
+  }
+  const leftovers = (await clusterContainers(name)).map((c) => c.id)
+  if (leftovers.length > 0) await docker(['rm', '--force', ...leftovers])
+  const networks = await namesOfResources('network', label)
+  if (networks.length > 0) await docker(['network', 'rm', ...networks])
+
+  let removedVolumes: string[] = []
+  if (options.volumes) {
+    const remaining = await namesOfResources('volume', label)
+    if (remaining.length > 0) await docker(['volume', 'rm', ...remaining])
+    removedVolumes = volumesBefore
+    await forgetCluster(name)
+  }
+  return {
+    name,
+    removedContainers: containers.length,
+    removedVolumes,
+    keptVolumes: options.volumes ? [] : await namesOfResources('volume', label),
+  }
+}

@@ -1,0 +1,311 @@
+import {randomBytes} from 'node:crypto'
+import {ExitCode, KclError} from '../errors.ts'
+import {withKafka, type KafkaClient} from '../kafka/client.ts'
+import {sleep, type ProgressTask} from '../progress.ts'
+import {
+  activeController,
+  clusterNodes,
+  nameFlag,
+  partitionStates,
+  quorumAfterStop,
+  requireRunning,
+  runningIds,
+  serversOf,
+  stopContainer,
+  waitForNewController,
+  waitUntilNotServing,
+  type PartitionState,
+} from './brokers.ts'
+import type {ClusterSpec} from './spec.ts'
+
+/** kcl's own topic for proving that the cluster takes writes; hidden from `kcl topic list` like every `__` topic. */
+export const PROBE_TOPIC = '__kcl_probe'
+
+export interface FailoverRequest {
+  name: string
+  /** The node to stop; the active controller when absent. */
+  broker?: number
+  /** docker kill (no controlled shutdown) instead of docker stop. */
+  kill: boolean
+}
+
+export interface FailoverPlan {
+  spec: ClusterSpec
+  target: number
+  controllerBefore: number
+  /** Running nodes other than the target: the ones that must take over. */
+  survivors: number[]
+  kill: boolean
+}
+
+export interface MovedLeader {
+  topic: string
+  partition: number
+  from: number
+  to: number
+}
+
+export interface ProbeRecord {
+  partition: number
+  offset: number
+}
+
+export interface FailoverResult {
+  cluster: string
+  stoppedBroker: number
+  stop: 'clean' | 'kill'
+  controllerBefore: number
+  controllerAfter: number
+  /** Milliseconds from issuing the stop until the container had exited. */
+  exitedMs: number
+  /** Milliseconds from issuing the stop until the broker no longer answered on its port (its clients must go elsewhere). */
+  stoppedServingMs: number
+  /** Milliseconds from issuing the stop until a new quorum leader was seen; null when the controller was not stopped. */
+  electionMs: number | null
+  /** Milliseconds from issuing the stop until every probe record was acknowledged (acks=all): the failover time. */
+  probeAckedMs: number
+  probe: {topic: string; value: string; records: ProbeRecord[]; readBack: boolean}
+  movedLeaders: MovedLeader[]
+  before: PartitionState[]
+  after: PartitionState[]
+}
+
+/** Checks the request against the cluster before anything changes: every refusal is one line. */
+export async function planFailover(request: FailoverRequest): Promise<FailoverPlan> {
+  const cluster = await clusterNodes(request.name)
+  const {spec} = cluster
+  const running = runningIds(cluster.nodes)
+  if (running.length === 0) {
+    throw new KclError(`No broker of cluster "${spec.name}" is running.`, {hint: `\`kcl cluster restore${nameFlag(spec)}\` starts them.`, exitCode: ExitCode.notRunning})
+  }
+  if (request.broker !== undefined) requireRunning(cluster, request.broker)
+  if (spec.brokers === 1) checkFailover(spec, running, 1)
+  const controllerBefore = await activeController(spec, running)
+  if (controllerBefore === undefined) {
+    throw new KclError(`Cluster "${spec.name}" has no active controller right now, so there is nothing to fail over from.`, {
+      hint: `\`kcl status${nameFlag(spec)}\` shows the brokers; \`kcl cluster restore${nameFlag(spec)}\` starts stopped ones.`,
+    })
+  }
+  const target = request.broker ?? controllerBefore
+  requireRunning(cluster, target)
+  checkFailover(spec, running, target)
+  return {spec, target, controllerBefore, survivors: running.filter((id) => id !== target), kill: request.kill}
+}
+
+/** Refuses, in one line, a failover nothing could take over from: a single node, or a quorum left without a majority. */
+export function checkFailover(spec: ClusterSpec, running: number[], target: number): void {
+  if (spec.brokers === 1) {
+    throw new KclError(
+      `Cluster "${spec.name}" has a single broker, which is also its only controller: with it stopped there is no other node to take over its partitions or the controller role, so every client would simply stop.`,
+      {hint: 'Fail over on a cluster of three: `kcl up --brokers 3 --name ha --port 19092`, then `kcl cluster failover --name ha`.', exitCode: ExitCode.usage},
+    )
+  }
+  const quorum = quorumAfterStop(spec, running, target)
+  if (quorum.majority) return
+  if (quorum.voters.length === 1) {
+    throw new KclError(
+      `Cluster "${spec.name}" has one controller (node ${quorum.voters[0]}): stopped, no other node could take over the controller role.`,
+      {hint: 'Clusters of 3 or more brokers have a quorum of three controllers: `kcl up --brokers 3 --name ha --port 19092`.', exitCode: ExitCode.usage},
+    )
+  }
+  const down = quorum.voters.filter((id) => !running.includes(id))
+  throw new KclError(
+    `Stopping broker ${target} would leave ${quorum.left.length} of the ${quorum.voters.length} controllers (${quorum.voters.join(', ')}) running${down.length > 0 ? ` (${down.join(', ')} already stopped)` : ''}: without a majority no controller can be elected.`,
+    {hint: `Bring the stopped brokers back first: \`kcl cluster restore${nameFlag(spec)}\`.`, exitCode: ExitCode.usage},
+  )
+}
+
+const ELECTION_TIMEOUT_MS = 60_000
+const PROBE_TIMEOUT_MS = 60_000
+const SETTLE_TIMEOUT_MS = 30_000
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
+
+export async function failoverSteps(plan: FailoverPlan): Promise<{steps: ProgressTask[]; result: () => FailoverResult}> {
+  const {spec, target, survivors} = plan
+  const wasController = target === plan.controllerBefore
+  const probeValue = `kcl failover probe ${new Date().toISOString()} ${randomBytes(4).toString('hex')}`
+  let before: PartitionState[] = []
+  let after: PartitionState[] = []
+  let exited: Promise<void> = Promise.resolve()
+  let exitedMs: number | undefined
+  let stoppedServingMs: number | undefined
+  let electionMs: number | null = null
+  let controllerAfter = plan.controllerBefore
+  let probeAckedMs = 0
+  let records: ProbeRecord[] = []
+  let readBack = false
+  let t0 = 0
+
+  const steps: ProgressTask[] = [
+    {
+      title: `Record partition leaders and ISRs (active controller: node ${plan.controllerBefore})`,
+      run: async (retitle) => {
+        await withKafka(serversOf(spec, [...survivors, target]), (client) => ensureProbeTopic(client, spec.brokers), {clientId: 'kcl-failover'})
+        before = await partitionStates(spec, [...survivors, target])
+        retitle(`Recorded ${before.length} partitions; node ${plan.controllerBefore} is the active controller`)
+      },
+    },
+    {
+      title: `Stop broker ${target}${wasController ? ' (the active controller)' : ''} with docker ${plan.kill ? 'kill' : 'stop'}, wait for ${wasController ? 'a new controller' : 'it to stop serving'}`,
+      run: async (retitle) => {
+        const cluster = await clusterNodes(spec.name)
+        const container = requireRunning(cluster, target)
+        t0 = performance.now()
+        exited = stopContainer(container, plan.kill).then(() => {
+          exitedMs = performance.now() - t0
+        })
+        exited.catch(() => {})
+        const gone = waitUntilNotServing(spec, target, t0 + ELECTION_TIMEOUT_MS).then((at) => {
+          stoppedServingMs = at - t0
+        })
+        const election = wasController
+          ? waitForNewController(spec, survivors, target, t0 + ELECTION_TIMEOUT_MS).then(({controller, seenAt}) => {
+              controllerAfter = controller
+              electionMs = seenAt - t0
+            })
+          : Promise.resolve()
+        // The election can finish, and the broker stop serving, well before Docker reports the container gone.
+        await Promise.all([Promise.race([exited, gone]), election])
+        retitle(
+          wasController
+            ? `Broker ${target} stopped serving; node ${controllerAfter} became the active controller ${seconds(electionMs ?? 0)} after the stop`
+            : `Broker ${target} stopped serving ${seconds(stoppedServingMs ?? exitedMs ?? 0)} after the stop; node ${controllerAfter} stays the active controller`,
+        )
+      },
+    },
+    {
+      title: `Produce a probe with acks=all to every partition of ${PROBE_TOPIC}`,
+      run: async (retitle) => {
+        await withKafka(serversOf(spec, survivors), async (client) => {
+          records = await sendProbes(client, spec.brokers, probeValue, t0 + PROBE_TIMEOUT_MS)
+          probeAckedMs = performance.now() - t0
+          retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC}, ${seconds(probeAckedMs)} after the stop`)
+          await readProbes(client, records, probeValue, performance.now() + PROBE_TIMEOUT_MS)
+          readBack = true
+        }, {clientId: 'kcl-failover'})
+        retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC} ${seconds(probeAckedMs)} after the stop, and read back`)
+      },
+    },
+    {
+      title: 'Compare partition leaders and ISRs',
+      run: async (retitle) => {
+        await exited
+        after = await settledPartitions(spec, survivors, target, performance.now() + SETTLE_TIMEOUT_MS)
+        const moved = movedLeaders(before, after).length
+        retitle(`${moved} partition leader${moved === 1 ? '' : 's'} moved off broker ${target}`)
+      },
+    },
+  ]
+
+  const result = (): FailoverResult => ({
+    cluster: spec.name,
+    stoppedBroker: target,
+    stop: plan.kill ? 'kill' : 'clean',
+    controllerBefore: plan.controllerBefore,
+    controllerAfter,
+    exitedMs: Math.round(exitedMs ?? 0),
+    stoppedServingMs: Math.round(stoppedServingMs ?? exitedMs ?? 0),
+    electionMs: electionMs === null ? null : Math.round(electionMs),
+    probeAckedMs: Math.round(probeAckedMs),
+    probe: {topic: PROBE_TOPIC, value: probeValue, records, readBack},
+    movedLeaders: movedLeaders(before, after),
+    before,
+    after,
+  })
+  return {steps, result}
+}
+
+/** The probe topic: one partition per broker, so that some partition surely had its leader on the stopped broker. */
+export async function ensureProbeTopic(client: KafkaClient, brokers: number): Promise<void> {
+  const replicationFactor = Math.min(3, brokers)
+  const minInsync = Math.max(1, Math.min(2, replicationFactor - 1))
+  await client.createTopic({
+    name: PROBE_TOPIC,
+    partitions: brokers,
+    replicationFactor,
+    configs: {'min.insync.replicas': String(minInsync), 'retention.ms': String(24 * 3600 * 1000)},
+  })
+}
+
+/** Sends one record to every partition with acks=all, retrying (fresh producer) while leaders move, until the deadline. */
+export async function sendProbes(client: KafkaClient, partitions: number, value: string, deadline: number): Promise<ProbeRecord[]> {
+  for (;;) {
+    const producer = await client.producer({acks: 'all', compression: 'none'})
+    try {
+      const batches = await producer.send(
+        PROBE_TOPIC,
+        Array.from({length: partitions}, (_, partition) => ({key: null, value: Buffer.from(value), headers: [], partition})),
+      )
+      return batches.map((b) => ({partition: b.partition, offset: b.baseOffset})).sort((a, b) => a.partition - b.partition)
+    } catch (error) {
+      if (performance.now() > deadline) {
+        throw new KclError(`The cluster did not accept a write with acks=all after the failover: ${(error as Error).message}`, {
+          hint: 'Too few replicas may be in sync (min.insync.replicas); `kcl status` and `kcl topic describe` show them.',
+        })
+      }
+      await sleep(250)
+    } finally {
+      await producer.close()
+    }
+  }
+}
+
+/** Reads the probe records back at the offsets the producer got, as any consumer would. */
+export async function readProbes(client: KafkaClient, records: ProbeRecord[], value: string, deadline: number): Promise<void> {
+  const waiting = new Set(records.map((r) => r.partition))
+  let done: () => void = () => {}
+  const allRead = new Promise<void>((resolve) => {
+    done = resolve
+  })
+  const session = await client.consume({
+    topic: PROBE_TOPIC,
+    partitions: records.map((r) => r.partition),
+    fromBeginning: false,
+    startOffsets: new Map(records.map((r) => [r.partition, r.offset])),
+    onAssignment: () => {},
+    onRecords: async (batch) => {
+      for (const record of batch) {
+        const expected = records.find((r) => r.partition === record.partition)
+        if (expected && record.offset === expected.offset && record.value?.toString() === value) waiting.delete(record.partition)
+      }
+      if (waiting.size === 0) done()
+      return batch.length
+    },
+  })
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - performance.now()))
+    })
+    const outcome = await Promise.race([allRead.then(() => 'read' as const), session.finished.then(() => 'ended' as const), timeout])
+    if (outcome !== 'read') {
+      throw new KclError(`The probe was acknowledged but could not be read back from partition(s) ${[...waiting].join(', ')} of ${PROBE_TOPIC}.`, {
+        hint: '`kcl consume __kcl_probe --exit-at-end` shows what the topic holds.',
+      })
+    }
+  } finally {
+    clearTimeout(timer)
+    await session.stop()
+  }
+}
+
+/**
+ * Partition states once the cluster has caught up with the stop: no partition led by the stopped broker or
+ * counting it in its ISR (after a kill that takes the broker session timeout). Returns the last answer at the deadline.
+ */
+async function settledPartitions(spec: ClusterSpec, survivors: number[], stopped: number, deadline: number): Promise<PartitionState[]> {
+  for (;;) {
+    const partitions = await partitionStates(spec, survivors)
+    const settled = partitions.every((p) => p.leader !== stopped && !p.isr.includes(stopped))
+    if (settled || performance.now() > deadline) return partitions
+    await sleep(500)
+  }
+}
+
+export function movedLeaders(before: PartitionState[], after: PartitionState[]): MovedLeader[] {
+  return before.flatMap((b) => {
+    const a = after.find((x) => x.topic === b.topic && x.partition === b.partition)
+    return a && a.leader !== b.leader ? [{topic: b.topic, partition: b.partition, from: b.leader, to: a.leader}] : []
+  })
+}

@@ -1,0 +1,68 @@
+import {ExitCode, KclError, usageError} from '../errors.ts'
+import {CLUSTER_LABEL, containersWithLabel} from '../docker/containers.ts'
+import {DEFAULT_CLUSTER_NAME, hostBootstrapServers, validateClusterName, type ClusterSpec} from './spec.ts'
+import {readSpec, savedClusterNames} from './store.ts'
+
+/** Names of kcl clusters with at least one running container, on this Docker engine. */
+export async function runningClusterNames(): Promise<string[]> {
+  const containers = await containersWithLabel(CLUSTER_LABEL)
+  return [...new Set(containers.filter((c) => c.state === 'running' && c.cluster).map((c) => c.cluster as string))].sort()
+}
+
+/**
+ * The cluster a command means: --name when given, else the only kcl cluster running, else the only one
+ * kcl knows, else the default name (so `kcl up` then `kcl status` just works).
+ */
+export async function resolveClusterName(name?: string): Promise<string> {
+  if (name !== undefined) return validateClusterName(name)
+  const running = await runningClusterNames()
+  if (running.length === 1) return running[0] as string
+  if (running.length > 1) {
+    throw usageError(`Several kcl clusters are running (${running.join(', ')}).`, `Say which one with --name, e.g. --name ${running[0]}.`)
+  }
+  const saved = await savedClusterNames()
+  return saved.length === 1 ? (saved[0] as string) : DEFAULT_CLUSTER_NAME
+}
+
+export async function requireSpec(name: string): Promise<ClusterSpec> {
+  const spec = await readSpec(name)
+  if (!spec) {
+    throw new KclError(`There is no kcl cluster named "${name}".`, {hint: `Start one with \`kcl up --name ${name}\`.`, exitCode: ExitCode.notRunning})
+  }
+  return spec
+}
+
+const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?):\d{1,5}$/
+
+/** Splits and checks a comma-separated host:port list, as given to -b or KCL_BOOTSTRAP_SERVER. */
+export function parseBootstrapServers(value: string, source: string): string[] {
+  const servers = value.split(',').map((s) => s.trim()).filter(Boolean)
+  const bad = servers.find((s) => !HOST_PORT.test(s) || Number(s.slice(s.lastIndexOf(':') + 1)) > 65535)
+  if (servers.length === 0 || bad !== undefined) {
+    throw usageError(`${source} must be host:port[,host:port…]${bad === undefined ? '' : `; "${bad}" is not`}.`, 'For example -b localhost:9092.')
+  }
+  return servers
+}
+
+export interface ConnectionTarget {
+  servers: string[]
+  /** The kcl cluster, when the servers came from one. */
+  cluster?: ClusterSpec
+}
+
+/** Where a Kafka command connects: -b, else $KCL_BOOTSTRAP_SERVER, else the kcl cluster (--name or the only one running). */
+export async function resolveConnection(options: {bootstrapServer?: string; name?: string}, env: NodeJS.ProcessEnv = process.env): Promise<ConnectionTarget> {
+  if (options.bootstrapServer !== undefined) return {servers: parseBootstrapServers(options.bootstrapServer, '--bootstrap-server')}
+  if (options.name === undefined && env.KCL_BOOTSTRAP_SERVER) {
+    return {servers: parseBootstrapServers(env.KCL_BOOTSTRAP_SERVER, 'KCL_BOOTSTRAP_SERVER')}
+  }
+  const name = options.name ?? (await runningClusterNames().then((names) => (names.length > 1 ? resolveClusterName() : names[0])))
+  const spec = name === undefined ? undefined : await readSpec(name)
+  if (!spec) {
+    throw new KclError(name === undefined ? 'No kcl cluster is running.' : `There is no kcl cluster named "${name}".`, {
+      hint: 'Start one with `kcl up`, or point at any Kafka with -b host:port.',
+      exitCode: ExitCode.notRunning,
+    })
+  }
+  return {servers: hostBootstrapServers(spec).split(','), cluster: spec}
+}

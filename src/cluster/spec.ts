@@ -1,0 +1,123 @@
+import {randomBytes} from 'node:crypto'
+import {usageError} from '../errors.ts'
+
+import packageJson from '../../package.json' with {type: 'json'}
+
+/** The Kafka release kcl's templates are written and tested for. */
+export const KAFKA_VERSION: string = packageJson.config.kafkaVersion
+export const DEFAULT_IMAGE = `apache/kafka:${KAFKA_VERSION}`
+export const DEFAULT_CLUSTER_NAME = 'local'
+export const DEFAULT_BASE_PORT = 9092
+export const DEFAULT_HEAP = '512m'
+export const MAX_BROKERS = 9
+
+/** Everything that decides what a cluster's compose file looks like; saved beside it so `up` after `down` rebuilds the same cluster. */
+export interface ClusterSpec {
+  name: string
+  brokers: number
+  basePort: number
+  image: string
+  /** Publish broker ports on all interfaces instead of 127.0.0.1. */
+  expose: boolean
+  heap: string
+  /** KRaft cluster id the volumes are formatted with; must never change while the volumes exist. */
+  clusterId: string
+}
+
+export interface SpecRequest {
+  name?: string
+  brokers?: number
+  basePort?: number
+  image?: string
+  expose?: boolean
+  heap?: string
+}
+
+const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/
+// A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest], lowercase path components.
+const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9][a-zA-Z0-9.-]*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/
+const HEAP_SIZE = /^[1-9]\d*[mMgG]$/
+
+export function validateClusterName(name: string): string {
+  if (!CLUSTER_NAME.test(name)) {
+    throw usageError(
+      `"${name}" is not a valid cluster name.`,
+      'Use 1 to 40 lowercase letters, digits, "-" or "_", starting with a letter or digit, e.g. --name dev.',
+    )
+  }
+  return name
+}
+
+export function validateSpecRequest(request: SpecRequest): void {
+  if (request.name !== undefined) validateClusterName(request.name)
+  if (request.brokers !== undefined && !(Number.isInteger(request.brokers) && request.brokers >= 1 && request.brokers <= MAX_BROKERS)) {
+    throw usageError(`--brokers must be a whole number from 1 to ${MAX_BROKERS}, not ${request.brokers}.`, 'Use --brokers 1 or --brokers 3.')
+  }
+  const brokers = request.brokers ?? 1
+  if (request.basePort !== undefined) {
+    const highest = 65535 - (brokers - 1)
+    if (!(Number.isInteger(request.basePort) && request.basePort >= 1024 && request.basePort <= highest)) {
+      throw usageError(
+        `--port must be a whole number from 1024 to ${highest} for ${brokers} broker(s), not ${request.basePort}.`,
+        'Broker n listens on port + n - 1; e.g. --port 19092.',
+      )
+    }
+  }
+  if (request.image !== undefined && !IMAGE_REFERENCE.test(request.image)) {
+    throw usageError(`"${request.image}" is not a Docker image reference.`, `Use something like ${DEFAULT_IMAGE} or registry.example.com/kafka:${KAFKA_VERSION}.`)
+  }
+  if (request.heap !== undefined && !HEAP_SIZE.test(request.heap)) {
+    throw usageError(`--heap must be a size like 512m or 1g, not "${request.heap}".`)
+  }
+}
+
+/** A new spec from what the user asked for, with kcl's defaults for the rest. */
+export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = process.env): ClusterSpec {
+  validateSpecRequest(request)
+  const image = request.image ?? env.KCL_KAFKA_IMAGE ?? DEFAULT_IMAGE
+  if (request.image === undefined && env.KCL_KAFKA_IMAGE) validateSpecRequest({image})
+  return {
+    name: request.name ?? DEFAULT_CLUSTER_NAME,
+    brokers: request.brokers ?? 1,
+    basePort: request.basePort ?? DEFAULT_BASE_PORT,
+    image,
+    expose: request.expose ?? false,
+    heap: request.heap ?? DEFAULT_HEAP,
+    clusterId: newKraftClusterId(),
+  }
+}
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
+export function newKraftClusterId(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+export function composeProjectName(clusterName: string): string {
+  return `kcl-${clusterName}`
+}
+
+export function hostPort(spec: Pick<ClusterSpec, 'basePort'>, nodeId: number): number {
+  return spec.basePort + nodeId - 1
+}
+
+export function nodeIds(spec: Pick<ClusterSpec, 'brokers'>): number[] {
+  return Array.from({length: spec.brokers}, (_, index) => index + 1)
+}
+
+/** Nodes 1..3 are KRaft controllers in clusters of 3 or more, node 1 alone in smaller ones. */
+export function controllerIds(spec: Pick<ClusterSpec, 'brokers'>): number[] {
+  return spec.brokers >= 3 ? [1, 2, 3] : [1]
+}
+
+export function hostBootstrapServers(spec: ClusterSpec): string {
+  return nodeIds(spec).map((id) => `localhost:${hostPort(spec, id)}`).join(',')
+}
+
+export function dockerBootstrapServers(spec: ClusterSpec): string {
+  return nodeIds(spec).map((id) => `kafka-${id}:19092`).join(',')
+}
+
+export function dockerNetworkName(spec: Pick<ClusterSpec, 'name'>): string {
+  return `${composeProjectName(spec.name)}_default`
+}

@@ -1,0 +1,77 @@
+import {clusterContainers} from '../docker/containers.ts'
+import {ExitCode, KclError} from '../errors.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka/probes.ts'
+import {controllerIds, hostBootstrapServers, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
+import {readSpec} from './store.ts'
+
+export interface BrokerStatus {
+  nodeId: number
+  /** The compose service, kafka-<id>. */
+  service: string
+  container: string | undefined
+  /** Docker's container state (running, exited, …) or "missing" when there is no container. */
+  state: string
+  health: string | undefined
+  hostPort: number
+  roles: string[]
+  /** Registered with the controller and serving, as seen from a running broker. */
+  registered: boolean
+  activeController: boolean
+}
+
+export type ClusterState = 'running' | 'degraded' | 'stopped'
+
+export interface ClusterStatus {
+  name: string
+  state: ClusterState
+  clusterId: string | undefined
+  /** The KRaft active controller (the metadata quorum leader), when any broker answers. */
+  activeController: number | undefined
+  bootstrapServers: string
+  brokers: BrokerStatus[]
+}
+
+const PROBE_TIMEOUT_MS = 1500
+
+/** Containers from Docker, controller and registrations from Kafka itself: what `kcl status` shows. */
+export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
+  const containers = await clusterContainers(spec.name)
+  const running = nodeIds(spec).filter((id) => containers.some((c) => c.nodeId === id && c.state === 'running'))
+  const addresses = running.map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
+  const [metadata, quorum] = await Promise.all([
+    firstAnswer(addresses, (a) => brokerMetadata(a, PROBE_TIMEOUT_MS)).catch((): BrokerMetadata | undefined => undefined),
+    firstAnswer(addresses, (a) => describeQuorum(a, PROBE_TIMEOUT_MS)).catch((): QuorumInfo | undefined => undefined),
+  ])
+  const activeController = quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
+  const brokers = nodeIds(spec).map((nodeId): BrokerStatus => {
+    const container = containers.find((c) => c.nodeId === nodeId)
+    return {
+      nodeId,
+      service: `kafka-${nodeId}`,
+      container: container?.name,
+      state: container?.state ?? 'missing',
+      health: container?.health,
+      hostPort: hostPort(spec, nodeId),
+      roles: controllerIds(spec).includes(nodeId) ? ['broker', 'controller'] : ['broker'],
+      registered: metadata?.brokers.some((b) => b.nodeId === nodeId) ?? false,
+      activeController: nodeId === activeController,
+    }
+  })
+  const state: ClusterState = running.length === 0 ? 'stopped' : running.length === spec.brokers && metadata ? 'running' : 'degraded'
+  return {
+    name: spec.name,
+    state,
+    clusterId: metadata?.clusterId ?? spec.clusterId,
+    activeController,
+    bootstrapServers: hostBootstrapServers(spec),
+    brokers,
+  }
+}
+
+export async function statusOf(name: string): Promise<ClusterStatus> {
+  const spec = await readSpec(name)
+  if (!spec) {
+    throw new KclError(`There is no kcl cluster named "${name}".`, {hint: `Start one with \`kcl up --name ${name}\`.`, exitCode: ExitCode.notRunning})
+  }
+  return clusterStatus(spec)
+}

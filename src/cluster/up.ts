@@ -1,0 +1,247 @@
+import {renderCompose} from '../compose/render.ts'
+import {detectCompose, runCompose, type ComposeTool} from '../docker/compose.ts'
+import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
+import {preflight} from '../doctor/preflight.ts'
+import {ExitCode, KclError, usageError} from '../errors.ts'
+import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka/probes.ts'
+import {sleep, type ProgressTask} from '../progress.ts'
+import {
+  DEFAULT_CLUSTER_NAME,
+  composeProjectName,
+  controllerIds,
+  dockerBootstrapServers,
+  dockerNetworkName,
+  hostBootstrapServers,
+  hostPort,
+  newClusterSpec,
+  nodeIds,
+  validateSpecRequest,
+  type ClusterSpec,
+  type SpecRequest,
+} from './spec.ts'
+import {composeFilePath, forgetCluster, readSpec, saveCluster} from './store.ts'
+
+export const DEFAULT_UP_TIMEOUT_SECONDS = 180
+const POLL_MS = 150
+
+export interface UpPlan {
+  spec: ClusterSpec
+  composeYaml: string
+  compose: ComposeTool | undefined
+  /** The cluster existed before (its spec was saved), so its volumes may hold data. */
+  existed: boolean
+}
+
+export interface UpResult {
+  name: string
+  brokers: number
+  alreadyRunning: boolean
+  bootstrapServers: string
+  dockerBootstrapServers: string
+  dockerNetwork: string
+  activeController: number
+  clusterId: string
+  composeFile: string
+  exposed: boolean
+}
+
+const OVERRIDABLE = ['basePort', 'image', 'expose', 'heap'] as const
+
+/**
+ * Works out the cluster `kcl up` should run: a new spec, or the saved one (with its cluster id, so its
+ * volumes still match) plus any changed port, image or heap. A different broker count is refused.
+ */
+export async function planUp(request: SpecRequest, options: {dryRun?: boolean} = {}): Promise<UpPlan> {
+  validateSpecRequest(request)
+  const name = request.name ?? DEFAULT_CLUSTER_NAME
+  const saved = await readSpec(name)
+  if (saved && request.brokers !== undefined && request.brokers !== saved.brokers) {
+    throw usageError(
+      `Cluster "${name}" already exists with ${saved.brokers} broker(s); it cannot change to ${request.brokers}.`,
+      `Remove it with \`kcl down --name ${name} --volumes\` first, or start a second one: \`kcl up --name ${name}-${request.brokers} --brokers ${request.brokers} --port ${saved.basePort + 100}\`.`,
+    )
+  }
+  let spec: ClusterSpec
+  if (saved) {
+    spec = {...saved}
+    for (const key of OVERRIDABLE) if (request[key] !== undefined) (spec as unknown as Record<string, unknown>)[key] = request[key]
+    if (request.image === undefined && process.env.KCL_KAFKA_IMAGE) spec.image = process.env.KCL_KAFKA_IMAGE
+  } else {
+    spec = newClusterSpec({...request, name})
+  }
+  // A dry run must work without Docker: render for compose v2 when none can be found.
+  const compose = options.dryRun ? await detectCompose().catch(() => undefined) : await detectCompose()
+  return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, existed: saved !== undefined}
+}
+
+function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
+  return OVERRIDABLE.every((key) => a[key] === b[key])
+}
+
+function brokerLabel(spec: ClusterSpec, nodeId: number): string {
+  return `kafka-${nodeId} (node ${nodeId}) on localhost:${hostPort(spec, nodeId)}`
+}
+
+async function notReadyError(spec: ClusterSpec, nodeId: number, container: ContainerInfo | undefined, why: string): Promise<KclError> {
+  const logs = container ? await containerLogTail(container.id, 15) : ''
+  const shown = logs ? `\nLast log lines of ${container?.name}:\n${logs.split('\n').map((line) => `  ${line}`).join('\n')}` : ''
+  const oom = container?.oomKilled ? ' It was killed for lack of memory.' : ''
+  return new KclError(`Broker ${nodeId} (kafka-${nodeId}) ${why}.${oom}${shown}`, {
+    hint:
+      `See everything with \`docker logs ${container?.name ?? `<kafka-${nodeId} container>`}\`, check the machine with \`kcl doctor\`, ` +
+      `then retry \`kcl up --name ${spec.name}\` (add --timeout 300 on a slow machine) or start clean with \`kcl down --name ${spec.name} --volumes\`.`,
+    exitCode: ExitCode.environment,
+  })
+}
+
+/** Polls one broker until it answers on its host port and sees itself registered with the controller. */
+async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number, abort: AbortSignal): Promise<void> {
+  const address = {host: '127.0.0.1', port: hostPort(spec, nodeId)}
+  for (let attempt = 0; ; attempt++) {
+    if (abort.aborted) return
+    const metadata = await brokerMetadata(address, 2000).catch(() => undefined)
+    if (metadata?.brokers.some((b) => b.nodeId === nodeId)) return
+    // Looking at the container costs a docker call: do it now and then, to fail fast when it died.
+    if (attempt % 10 === 9 || Date.now() > deadline) {
+      const container = (await clusterContainers(spec.name)).find((c) => c.nodeId === nodeId)
+      if (!container || container.state === 'exited' || container.state === 'dead') {
+        throw await notReadyError(spec, nodeId, container, container ? `stopped (exit code ${container.exitCode}) while starting` : 'has no container')
+      }
+      if (Date.now() > deadline) throw await notReadyError(spec, nodeId, container, `did not become ready in time`)
+    }
+    await sleep(POLL_MS)
+  }
+}
+
+async function waitForQuorum(spec: ClusterSpec, deadline: number): Promise<number> {
+  const addresses = nodeIds(spec).map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
+  const voters = controllerIds(spec).length
+  for (;;) {
+    const quorum = await firstAnswer(addresses, (address) => describeQuorum(address, 2000)).catch(() => undefined)
+    if (quorum && quorum.leaderId >= 0 && quorum.voters.length === voters) return quorum.leaderId
+    if (Date.now() > deadline) {
+      throw new KclError('The KRaft controller quorum has no leader.', {
+        hint: `Check the controllers' logs (docker logs kcl-${spec.name}-kafka-1-1) and \`kcl doctor\`.`,
+        exitCode: ExitCode.environment,
+      })
+    }
+    await sleep(POLL_MS)
+  }
+}
+
+async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<void> {
+  const servers = hostBootstrapServers(spec).split(',')
+  for (;;) {
+    const seen = await clientRoundTrip(servers, 3000).catch((error: Error) => error)
+    if (Array.isArray(seen) && seen.length === spec.brokers) return
+    if (Date.now() > deadline) {
+      const why = Array.isArray(seen) ? `it sees ${seen.length} of ${spec.brokers} brokers` : seen.message
+      throw new KclError(`A Kafka client cannot use the cluster through localhost: ${why}.`, {
+        hint: 'Check that nothing else answers on these ports and that localhost resolves to this machine; `kcl doctor` checks both.',
+        exitCode: ExitCode.environment,
+      })
+    }
+    await sleep(POLL_MS)
+  }
+}
+
+/**
+ * The steps of `kcl up` and, once they have run, what to tell the user. Steps: write the compose file,
+ * start the containers, then per broker wait until it serves, then the quorum and a client round trip.
+ */
+export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} = {}): Promise<{steps: ProgressTask[]; result: () => UpResult}> {
+  const {spec, composeYaml} = plan
+  const compose = plan.compose ?? (await detectCompose())
+  const project = composeProjectName(spec.name)
+  const timeoutMs = (options.timeoutSeconds ?? DEFAULT_UP_TIMEOUT_SECONDS) * 1000
+  const containers = await clusterContainers(spec.name)
+  const saved = await readSpec(spec.name)
+  const alreadyRunning =
+    saved !== undefined && containers.length === spec.brokers && containers.every((c) => c.state === 'running')
+  if (alreadyRunning && !sameSpec(saved, spec)) {
+    throw usageError(
+      `Cluster "${spec.name}" is running with other settings (port ${saved.basePort}, image ${saved.image}).`,
+      `Stop it with \`kcl down --name ${spec.name}\` (data is kept), then run kcl up again with the new flags.`,
+    )
+  }
+
+  let composeFile = composeFilePath(spec.name)
+  let activeController = -1
+  let deadline = 0
+  const abort = new AbortController()
+  const steps: ProgressTask[] = []
+  if (!alreadyRunning) {
+    steps.push({
+      title: 'Check Docker, compose, container names and ports',
+      run: async (retitle) => {
+        await preflight(spec)
+        retitle(`Checked Docker, compose, container names and ports ${hostPort(spec, 1)}-${hostPort(spec, spec.brokers)}`)
+      },
+    })
+    steps.push({
+      title: `Write compose file (${compose.variant === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.version})`,
+      run: async (retitle) => {
+        composeFile = await saveCluster(spec, composeYaml)
+        retitle(`Wrote ${composeFile}`)
+      },
+    })
+    steps.push({
+      title: `Start ${spec.brokers} Kafka container(s) from ${spec.image}`,
+      run: async (retitle) => {
+        try {
+          await runCompose(compose, {name: project, file: composeFile}, ['up', '--detach'], {timeoutMs})
+        } catch (error) {
+          // A cluster that never started leaves nothing behind; an existing one keeps its volumes.
+          await runCompose(compose, {name: project, file: composeFile}, ['down', ...(plan.existed ? [] : ['--volumes'])]).catch(() => {})
+          if (!plan.existed) await forgetCluster(spec.name)
+          throw error
+        }
+        retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
+      },
+    })
+  }
+  steps.push({
+    title: 'Wait for brokers',
+    concurrent: nodeIds(spec).map((nodeId) => ({
+      title: brokerLabel(spec, nodeId),
+      run: async (retitle) => {
+        deadline ||= Date.now() + timeoutMs
+        try {
+          await waitForBroker(spec, nodeId, deadline, abort.signal)
+        } catch (error) {
+          abort.abort()
+          throw error
+        }
+        retitle(`${brokerLabel(spec, nodeId)}: ready`)
+      },
+    })),
+  })
+  steps.push({
+    title: 'Controller quorum',
+    run: async (retitle) => {
+      activeController = await waitForQuorum(spec, deadline)
+      retitle(`Controller quorum: node ${activeController} is the active controller`)
+    },
+  })
+  steps.push({
+    title: 'Client round trip through localhost',
+    run: async (retitle) => {
+      await waitForRoundTrip(spec, deadline)
+      retitle(`Client round trip through localhost: all ${spec.brokers} broker(s) seen`)
+    },
+  })
+
+  const result = (): UpResult => ({
+    name: spec.name,
+    brokers: spec.brokers,
+    alreadyRunning,
+    bootstrapServers: hostBootstrapServers(spec),
+    dockerBootstrapServers: dockerBootstrapServers(spec),
+    dockerNetwork: dockerNetworkName(spec),
+    activeController,
+    clusterId: spec.clusterId,
+    composeFile,
+    exposed: spec.expose,
+  })
+  return {steps, result}
+}

@@ -1,0 +1,64 @@
+import {Args, Flags} from '@oclif/core'
+import {KclCommand} from '../base-command.ts'
+import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
+import {onKafka} from '../kafka/connection.ts'
+import {consume, streamSink, type OutputFormat} from '../kafka/consume.ts'
+import {FORMAT_HELP} from '../kafka/records.ts'
+
+export default class Consume extends KclCommand {
+  static summary = 'Print the records of a topic, as a member of a consumer group or on your own.'
+  static description = `With --group, the group's committed offsets are used and committed, and the partitions this consumer gets are shown on stderr as they change: run it twice to watch the group split the partitions. Without --group nothing is committed (kcl uses a private, throwaway group that it deletes on exit). Ctrl-C leaves cleanly.
+
+--output json prints one object per line: topic, partition, offset, timestamp, key, value, headers; text as UTF-8, anything else as {"base64": "…"}. --format fields: ${FORMAT_HELP}.`
+  static examples = [
+    {description: 'Everything in the topic, then keep waiting', command: '<%= config.bin %> consume weather-updates'},
+    {description: 'As consumer group "1"', command: '<%= config.bin %> consume Delivery --group 1'},
+    {description: 'The last 10 records of partition 0, then exit', command: '<%= config.bin %> consume Delivery --partition 0 --from -10 --exit-at-end'},
+    {description: 'Keys and values', command: "<%= config.bin %> consume Delivery --format '%k => %v (partition %p, offset %o)'"},
+  ]
+  static args = {topic: Args.string({description: 'topic to read', required: true, ignoreStdin: true})}
+  static flags = {
+    group: Flags.string({char: 'g', description: 'consumer group to join; its offsets are used and committed', helpValue: 'GROUP'}),
+    from: Flags.string({
+      char: 'o',
+      description: 'where to start: beginning, end, an OFFSET, -N (the last N per partition) or @TIMESTAMP (ms or ISO date); with --group, beginning/end only apply when the group has no committed offset',
+      default: 'beginning',
+      helpValue: 'POSITION',
+    }),
+    'max-messages': Flags.integer({char: 'm', description: 'exit after N records', helpValue: 'N'}),
+    'exit-at-end': Flags.boolean({char: 'e', description: 'exit once the end of every partition (as it was at start) is reached'}),
+    partition: Flags.integer({char: 'p', description: 'read only this partition (not with --group)', helpValue: 'N'}),
+    output: Flags.option({options: ['text', 'json', 'raw'] as const, description: 'text: values (binary as base64:…); json: one object per record; raw: value bytes unchanged', default: 'text'})(),
+    format: Flags.string({char: 'f', description: 'template per record, e.g. "%k %v"', helpValue: 'TEMPLATE'}),
+    'bootstrap-server': bootstrapServerFlag,
+    name: clusterNameFlag,
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Consume)
+    const interrupted = new AbortController()
+    const stop = (): void => interrupted.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    try {
+      await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+        consume(client, {
+          topic: args.topic,
+          group: flags.group,
+          from: flags.from,
+          maxMessages: flags['max-messages'],
+          exitAtEnd: flags['exit-at-end'],
+          partition: flags.partition,
+          output: flags.output as OutputFormat,
+          format: flags.format,
+          out: streamSink(process.stdout),
+          notice: (line) => this.logToStderr(line),
+          signal: interrupted.signal,
+        }),
+      )
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+  }
+}

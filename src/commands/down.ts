@@ -1,0 +1,37 @@
+import {Flags} from '@oclif/core'
+import {KclCommand} from '../base-command.ts'
+import {downCluster, type DownResult} from '../cluster/down.ts'
+import {resolveClusterName} from '../cluster/resolve.ts'
+import {clusterNameFlag, yesFlag} from '../flags.ts'
+import {confirm} from '../ui/confirm.ts'
+
+export default class Down extends KclCommand {
+  static summary = 'Stop a cluster and remove its containers; keep its data unless told otherwise.'
+  static description = 'Removes the containers and network of a kcl cluster. Its volumes (topics, messages, offsets) stay, so `kcl up` brings everything back; --volumes deletes them too, after asking.'
+  static examples = [
+    {description: 'Stop the cluster, keep its data', command: '<%= config.bin %> down'},
+    {description: 'Delete the cluster and all its data, without asking', command: '<%= config.bin %> down --name dev --volumes --yes'},
+  ]
+  static enableJsonFlag = true
+  static flags = {
+    name: clusterNameFlag,
+    volumes: Flags.boolean({description: "also delete the cluster's volumes: all its topics and messages"}),
+    yes: yesFlag,
+  }
+
+  async run(): Promise<DownResult | {name: string; cancelled: true}> {
+    const {flags} = await this.parse(Down)
+    const name = await resolveClusterName(flags.name)
+    if (flags.volumes && !(await confirm(`Delete cluster "${name}" and all its data?`, {yes: flags.yes, what: `delete the data of cluster "${name}"`}))) {
+      this.log('Nothing deleted.')
+      return {name, cancelled: true}
+    }
+    const result = await downCluster(name, {volumes: flags.volumes})
+    if (!this.jsonEnabled()) {
+      this.log(`Cluster "${name}" is down (${result.removedContainers} container(s) removed).`)
+      if (flags.volumes) this.log(`Deleted ${result.removedVolumes.length} volume(s); kcl has forgotten the cluster.`)
+      else if (result.keptVolumes.length > 0) this.log(`Data kept in ${result.keptVolumes.join(', ')}: \`kcl up${name === 'local' ? '' : ` --name ${name}`}\` brings it back, \`--volumes\` deletes it.`)
+    }
+    return result
+  }
+}

@@ -1,0 +1,62 @@
+import {Args, Flags} from '@oclif/core'
+import {KclCommand} from '../base-command.ts'
+import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
+import type {Acks, Compression} from '../kafka/client.ts'
+import {onKafka} from '../kafka/connection.ts'
+import {produce} from '../kafka/produce.ts'
+
+export default class Produce extends KclCommand {
+  static summary = 'Send messages to a topic: from the arguments, one per line from stdin, or generated.'
+  static description =
+    'Messages given as arguments are sent one by one and each is reported with its partition and offset. Otherwise stdin is read line by line and sent in batches (millions of lines go through in bounded memory) and the count and rate are reported. By default acks=all with an idempotent producer: no message is lost or duplicated by retries.'
+  static examples = [
+    {description: "The weather lesson's message", command: '<%= config.bin %> produce weather-updates "it has started raining"'},
+    {description: 'A file, one message per line, key before the first ":"', command: '<%= config.bin %> produce Delivery --key-separator : < deliveries.txt'},
+    {description: 'Copy a topic with keys and headers', command: '<%= config.bin %> consume Delivery --output json --exit-at-end | <%= config.bin %> produce Delivery-copy --input json'},
+    {description: '10,000 random deliveries at 500 a second', command: '<%= config.bin %> produce Delivery --generate 10000 --rate 500'},
+  ]
+  static strict = false
+  static args = {
+    topic: Args.string({description: 'topic to send to', required: true, ignoreStdin: true}),
+    message: Args.string({description: 'messages to send (else stdin is read)', ignoreStdin: true}),
+  }
+  static flags = {
+    key: Flags.string({char: 'k', description: 'key for every message', helpValue: 'KEY'}),
+    'key-separator': Flags.string({char: 'K', description: "split each line at the first SEP: key before it, value after (kcat's -K)", helpValue: 'SEP'}),
+    header: Flags.string({char: 'H', description: 'header key=value for every message (repeatable)', multiple: true, default: [], helpValue: 'KEY=VALUE'}),
+    partition: Flags.integer({char: 'p', description: 'send to this partition instead of choosing by key', helpValue: 'N'}),
+    acks: Flags.option({options: ['all', '1', '0'] as const, description: 'acknowledgement to wait for; all (the default) uses the idempotent producer', default: 'all'})(),
+    compression: Flags.option({options: ['none', 'gzip'] as const, description: 'compress batches', default: 'none'})(),
+    input: Flags.option({options: ['text', 'json'] as const, description: 'text: one value per line; json: the lines `consume --output json` writes', default: 'text'})(),
+    generate: Flags.integer({description: 'send N random delivery messages (JSON, keyed by delivery id)', helpValue: 'N'}),
+    rate: Flags.integer({description: 'with --generate: messages per second', helpValue: 'R'}),
+    'bootstrap-server': bootstrapServerFlag,
+    name: clusterNameFlag,
+  }
+
+  async run(): Promise<void> {
+    const {args, argv, flags} = await this.parse(Produce)
+    const messages = (argv as string[]).slice(1)
+    const result = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+      produce(client, {
+        topic: args.topic,
+        messages,
+        input: flags.input,
+        key: flags.key,
+        keySeparator: flags['key-separator'],
+        headers: flags.header,
+        partition: flags.partition,
+        acks: flags.acks as Acks,
+        compression: flags.compression as Compression,
+        generate: flags.generate,
+        rate: flags.rate,
+        stdin: process.stdin,
+        onDelivered: (d) => this.log(`Produced to ${args.topic}[${d.partition}] at offset ${d.offset}`),
+      }),
+    )
+    if (messages.length === 0) {
+      const rate = result.seconds > 0 ? Math.round(result.count / result.seconds) : result.count
+      this.logToStderr(`Produced ${result.count} message${result.count === 1 ? '' : 's'} to ${result.topic} in ${result.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} msg/s).`)
+    }
+  }
+}

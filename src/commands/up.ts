@@ -1,0 +1,68 @@
+import {Flags} from '@oclif/core'
+import {KclCommand} from '../base-command.ts'
+import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, MAX_BROKERS} from '../cluster/spec.ts'
+import {progressMode, runProgress} from '../ui/progress.ts'
+
+export default class Up extends KclCommand {
+  static summary = 'Start a local Kafka cluster and wait until it is ready.'
+  static description = `Renders a compose file from kcl's templates (KRaft, no ZooKeeper), starts it with docker compose and waits until every broker serves, the controller quorum has a leader and a client can use the cluster through localhost. Data lives in Docker volumes and survives \`kcl down\`.
+
+Run again on a running cluster to see its addresses; nothing changes. Set KCL_KAFKA_IMAGE (or --image) to use another apache/kafka-compatible image, e.g. from a registry mirror.`
+  static examples = [
+    {description: 'One broker on localhost:9092', command: '<%= config.bin %> up'},
+    {description: 'Three brokers (9092-9094) with a controller quorum of three', command: '<%= config.bin %> up --brokers 3'},
+    {description: 'A second cluster beside the first', command: '<%= config.bin %> up --name dev --brokers 3 --port 19092'},
+    {description: 'Show the compose file without starting anything', command: '<%= config.bin %> up --brokers 3 --dry-run'},
+  ]
+  static enableJsonFlag = true
+  static flags = {
+    brokers: Flags.integer({description: `number of brokers, 1 to ${MAX_BROKERS} [default: 1]`, helpValue: 'N'}),
+    name: Flags.string({char: 'n', description: `cluster name [default: ${DEFAULT_CLUSTER_NAME}]`, helpValue: 'NAME'}),
+    image: Flags.string({description: 'apache/kafka-compatible image (env: KCL_KAFKA_IMAGE)', helpValue: 'IMAGE'}),
+    port: Flags.integer({char: 'p', description: `host port of broker 1; broker n gets port + n - 1 [default: ${DEFAULT_BASE_PORT}]`, helpValue: 'PORT'}),
+    expose: Flags.boolean({description: 'publish broker ports on all network interfaces, not only 127.0.0.1'}),
+    heap: Flags.string({description: `Java heap per broker [default: ${DEFAULT_HEAP}]`, helpValue: 'SIZE'}),
+    timeout: Flags.integer({description: 'seconds to wait for the cluster to be ready', default: DEFAULT_UP_TIMEOUT_SECONDS, helpValue: 'S'}),
+    'dry-run': Flags.boolean({description: 'print the compose file and start nothing'}),
+  }
+
+  async run(): Promise<UpResult | {composeFile: string}> {
+    const {flags} = await this.parse(Up)
+    const request = {name: flags.name, brokers: flags.brokers, basePort: flags.port, image: flags.image, expose: flags.expose || undefined, heap: flags.heap}
+    const plan = await planUp(request, {dryRun: flags['dry-run']})
+    if (flags['dry-run']) {
+      if (!this.jsonEnabled()) process.stdout.write(plan.composeYaml)
+      return {composeFile: plan.composeYaml}
+    }
+    if (plan.spec.expose && !this.jsonEnabled()) {
+      this.warn('--expose publishes the brokers on every network interface: anyone who can reach this machine can read and write your topics.')
+    }
+    const {steps, result} = await upSteps(plan, {timeoutSeconds: flags.timeout})
+    await runProgress(steps, progressMode(this.jsonEnabled()))
+    const ready = result()
+    if (!this.jsonEnabled()) this.log(readyMessage(ready))
+    return ready
+  }
+}
+
+function readyMessage(ready: UpResult): string {
+  const headline = ready.alreadyRunning
+    ? `Kafka cluster "${ready.name}" is already running; nothing changed.`
+    : `Kafka cluster "${ready.name}" is ready: ${ready.brokers} broker(s), node ${ready.activeController} is the active controller.`
+  const name = ready.name === DEFAULT_CLUSTER_NAME ? '' : ` --name ${ready.name}`
+  return [
+    '',
+    headline,
+    `  Bootstrap servers (this machine):  ${ready.bootstrapServers}`,
+    `  Bootstrap servers (in Docker):     ${ready.dockerBootstrapServers}  (network ${ready.dockerNetwork})`,
+    `  Compose file:                      ${ready.composeFile}`,
+    '',
+    'Next:',
+    `  kcl topic create Delivery --partitions 2${name}`,
+    `  kcl produce Delivery "hello, Kafka"${name}`,
+    `  kcl consume Delivery --group 1${name}`,
+    `  kcl status${name}`,
+    `  kcl down${name}            (keeps your data; add --volumes to delete it)`,
+  ].join('\n')
+}

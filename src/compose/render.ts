@@ -1,0 +1,92 @@
+import {readFileSync} from 'node:fs'
+import {getAsset, isSea} from 'node:sea'
+import {parse, stringify} from 'yaml'
+import {controllerIds, composeProjectName, hostPort, type ClusterSpec} from '../cluster/spec.ts'
+
+/** docker compose v2 reads the Compose Specification; docker-compose v1 (1.29) needs a `version` and rejects `name`. */
+export type ComposeVariant = 'v2' | 'v1'
+
+type Yaml = string | number | boolean | null | Yaml[] | {[key: string]: Yaml}
+type ComposeFile = {[key: string]: Yaml} & {services: {[name: string]: Yaml}; volumes: {[name: string]: Yaml}}
+
+const TEMPLATES_DIR = new URL('../../compose-templates/', import.meta.url)
+
+export function readTemplate(file: string): string {
+  // The standalone binary carries the templates as SEA assets named like this (bin/build-binary.mjs).
+  if (isSea()) return getAsset(`compose-templates/${file}`, 'utf8')
+  return readFileSync(new URL(file, TEMPLATES_DIR), 'utf8')
+}
+
+/** The template a cluster of this size starts from; nodes beyond it are added from extra-broker.yaml. */
+export function baseTemplateFor(brokers: number): {file: string; nodes: number} {
+  return brokers >= 3 ? {file: 'three-brokers.yaml', nodes: 3} : {file: 'single-broker.yaml', nodes: 1}
+}
+
+/** The values the templates' {{placeholders}} stand for. */
+export function templateValues(spec: ClusterSpec): Record<string, string> {
+  const values: Record<string, string> = {
+    cluster: spec.name,
+    image: spec.image,
+    clusterId: spec.clusterId,
+    hostIp: spec.expose ? '0.0.0.0' : '127.0.0.1',
+    heapOpts: `-Xmx${spec.heap} -Xms${spec.heap}`,
+    controllerQuorumVoters: controllerIds(spec).map((id) => `${id}@kafka-${id}:9093`).join(','),
+    internalReplicationFactor: String(Math.min(3, spec.brokers)),
+    internalMinInsyncReplicas: spec.brokers >= 3 ? '2' : '1',
+    defaultReplicationFactor: String(Math.min(3, spec.brokers)),
+    minInsyncReplicas: spec.brokers >= 3 ? '2' : '1',
+  }
+  for (let id = 1; id <= spec.brokers; id++) values[`port${id}`] = String(hostPort(spec, id))
+  return values
+}
+
+function fill(node: Yaml, values: Record<string, string>, template: string): Yaml {
+  if (typeof node === 'string') {
+    return node.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+      const value = values[key]
+      if (value === undefined) throw new Error(`compose-templates/${template} uses {{${key}}}, which kcl does not define`)
+      return value
+    })
+  }
+  if (Array.isArray(node)) return node.map((item) => fill(item, values, template))
+  if (node !== null && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, fill(value, values, template)]))
+  }
+  return node
+}
+
+function parseTemplate(file: string): {[key: string]: Yaml} {
+  // Merge keys (<<: *anchor) keep the templates short; parsing resolves them so the output stands alone.
+  return parse(readTemplate(file), {merge: true}) as {[key: string]: Yaml}
+}
+
+/** The compose file for a cluster, as an object. */
+export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant): ComposeFile {
+  const values = templateValues(spec)
+  const base = baseTemplateFor(spec.brokers)
+  const parsed = parseTemplate(base.file)
+  const compose = Object.fromEntries(
+    Object.entries(fill(parsed, values, base.file) as {[key: string]: Yaml}).filter(([key]) => !key.startsWith('x-kcl-')),
+  ) as ComposeFile
+
+  const extra = parseTemplate('extra-broker.yaml').service
+  for (let nodeId = base.nodes + 1; nodeId <= spec.brokers; nodeId++) {
+    const nodeValues = {...values, nodeId: String(nodeId), nodePort: String(hostPort(spec, nodeId))}
+    compose.services[`kafka-${nodeId}`] = fill(extra, nodeValues, 'extra-broker.yaml')
+    compose.volumes[`kafka-${nodeId}-data`] = {labels: {'com.kcl.cluster': spec.name}}
+  }
+
+  const header: {[key: string]: Yaml} = variant === 'v2' ? {name: composeProjectName(spec.name)} : {version: '2.4'}
+  return {...header, ...compose}
+}
+
+/** The compose file for a cluster, as the YAML kcl writes and `kcl up --dry-run` prints. */
+export function renderCompose(spec: ClusterSpec, variant: ComposeVariant): string {
+  const base = baseTemplateFor(spec.brokers).file
+  const origin = spec.brokers === 1 || spec.brokers === 3 ? base : `${base} + extra-broker.yaml`
+  return (
+    `# Rendered by kcl from compose-templates/${origin} for cluster "${spec.name}" (${spec.brokers} broker(s)).\n` +
+    `# kcl rewrites this file on \`kcl up\`; change the cluster with kcl's flags rather than by editing it.\n` +
+    stringify(renderComposeObject(spec, variant), {lineWidth: 0})
+  )
+}

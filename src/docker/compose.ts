@@ -1,0 +1,54 @@
+import {execa} from 'execa'
+import type {ComposeVariant} from '../compose/render.ts'
+import {usageError} from '../errors.ts'
+import {composeMissingError} from './errors.ts'
+import {docker, runDockerProgram, type RunOptions} from './run.ts'
+
+export interface ComposeTool {
+  variant: ComposeVariant
+  version: string
+  /** The program and leading arguments: ["docker", "compose"] or ["docker-compose"]. */
+  command: [string, ...string[]]
+}
+
+async function versionOf(file: string, args: string[]): Promise<string | undefined> {
+  const result = await execa(file, args, {reject: false, timeout: 15_000})
+  if (result.failed) return undefined
+  return /v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(result.stdout)?.[1] ?? result.stdout.trim()
+}
+
+export async function composeV2Version(): Promise<string | undefined> {
+  return versionOf('docker', ['compose', 'version', '--short'])
+}
+
+export async function composeV1Version(): Promise<string | undefined> {
+  return versionOf('docker-compose', ['version', '--short'])
+}
+
+/**
+ * The compose program to use: the `docker compose` v2 plugin when it is there, else `docker-compose` v1.
+ * KCL_COMPOSE=v1 or v2 insists on one (tests use it to run every flow with both).
+ */
+export async function detectCompose(env: NodeJS.ProcessEnv = process.env): Promise<ComposeTool> {
+  const wanted = env.KCL_COMPOSE
+  if (wanted !== undefined && wanted !== 'v1' && wanted !== 'v2') {
+    throw usageError(`KCL_COMPOSE must be v1 or v2, not "${wanted}".`)
+  }
+  if (wanted !== 'v1') {
+    const version = await composeV2Version()
+    if (version) return {variant: 'v2', version, command: ['docker', 'compose']}
+  }
+  if (wanted !== 'v2') {
+    const version = await composeV1Version()
+    if (version) return {variant: 'v1', version, command: ['docker-compose']}
+  }
+  // `docker info` first: a stopped daemon or a missing docker is the likelier cause, and deserves its own message.
+  await docker(['info', '--format', '{{.ServerVersion}}'], {timeoutMs: 15_000})
+  throw composeMissingError()
+}
+
+/** Runs compose for one kcl cluster: its project name and compose file, then the given arguments. */
+export function runCompose(tool: ComposeTool, project: {name: string; file: string}, args: string[], options?: RunOptions): Promise<string> {
+  const [file, ...lead] = tool.command
+  return runDockerProgram(file, [...lead, '--project-name', project.name, '--file', project.file, ...args], options)
+}

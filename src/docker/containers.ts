@@ -1,0 +1,79 @@
+import {execa} from 'execa'
+import {docker} from './run.ts'
+
+export const CLUSTER_LABEL = 'com.kcl.cluster'
+export const NODE_ID_LABEL = 'com.kcl.node-id'
+export const ROLES_LABEL = 'com.kcl.roles'
+
+export interface ContainerInfo {
+  id: string
+  name: string
+  /** The compose service, e.g. kafka-2. */
+  service: string | undefined
+  cluster: string | undefined
+  nodeId: number | undefined
+  roles: string[]
+  /** Docker's state: created, running, paused, restarting, removing, exited or dead. */
+  state: string
+  /** The healthcheck's verdict, when the container has one: starting, healthy or unhealthy. */
+  health: string | undefined
+  exitCode: number
+  oomKilled: boolean
+  startedAt: string
+  image: string
+  labels: Record<string, string>
+}
+
+interface InspectedContainer {
+  Id: string
+  Name: string
+  Config: {Labels: Record<string, string> | null; Image: string}
+  State: {Status: string; ExitCode: number; OOMKilled: boolean; StartedAt: string; Health?: {Status: string}}
+}
+
+function toContainerInfo(raw: InspectedContainer): ContainerInfo {
+  const labels = raw.Config.Labels ?? {}
+  const nodeId = Number(labels[NODE_ID_LABEL])
+  return {
+    id: raw.Id,
+    name: raw.Name.replace(/^\//, ''),
+    service: labels['com.docker.compose.service'],
+    cluster: labels[CLUSTER_LABEL],
+    nodeId: Number.isInteger(nodeId) && nodeId > 0 ? nodeId : undefined,
+    roles: (labels[ROLES_LABEL] ?? '').split(',').filter(Boolean),
+    state: raw.State.Status,
+    health: raw.State.Health?.Status,
+    exitCode: raw.State.ExitCode,
+    oomKilled: raw.State.OOMKilled,
+    startedAt: raw.State.StartedAt,
+    image: raw.Config.Image,
+    labels,
+  }
+}
+
+export async function inspectContainers(ids: string[]): Promise<ContainerInfo[]> {
+  if (ids.length === 0) return []
+  const raw = JSON.parse(await docker(['inspect', '--type', 'container', ...ids])) as InspectedContainer[]
+  return raw.map(toContainerInfo)
+}
+
+/** Containers (running or not) carrying the label, e.g. com.kcl.cluster=dev, or just com.kcl.cluster for all of kcl's. */
+export async function containersWithLabel(label: string): Promise<ContainerInfo[]> {
+  const ids = (await docker(['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=${label}`])).split('\n').filter(Boolean)
+  const containers = await inspectContainers(ids)
+  return containers.sort((a, b) => (a.nodeId ?? 0) - (b.nodeId ?? 0) || a.name.localeCompare(b.name))
+}
+
+export function clusterContainers(clusterName: string): Promise<ContainerInfo[]> {
+  return containersWithLabel(`${CLUSTER_LABEL}=${clusterName}`)
+}
+
+/** The last lines a container logged (stdout and stderr interleaved), for explaining why a broker did not start. */
+export async function containerLogTail(container: string, lines = 20): Promise<string> {
+  const result = await execa('docker', ['logs', '--tail', String(lines), container], {all: true, reject: false})
+  return result.failed ? '' : String(result.all).trimEnd()
+}
+
+export async function namesOfResources(kind: 'volume' | 'network', label: string): Promise<string[]> {
+  return (await docker([kind, 'ls', '--quiet', '--filter', `label=${label}`])).split('\n').filter(Boolean)
+}

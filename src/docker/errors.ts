@@ -1,0 +1,86 @@
+import {ExitCode, KclError} from '../errors.ts'
+
+const DOCTOR = 'Run `kcl doctor` to check everything kcl needs.'
+
+/** Which of the known Docker failures happened, so `kcl doctor` can say which check failed without parsing messages. */
+export type DockerFailureKind = 'docker-missing' | 'socket-permission' | 'daemon-down' | 'compose-missing' | 'port-taken' | 'name-taken' | 'address-pools'
+
+/** A classified Docker failure: a KclError like any other, plus its kind. */
+export class DockerFailureError extends KclError {
+  readonly kind: DockerFailureKind
+
+  constructor(kind: DockerFailureKind, message: string, options: {hint?: string; exitCode?: number}) {
+    super(message, options)
+    this.kind = kind
+  }
+}
+
+/** What went wrong when a docker or compose command failed, as far as its output tells. */
+export interface DockerFailure {
+  /** The program that was run, e.g. "docker" or "docker-compose". */
+  command: string
+  /** Set when the program could not be started at all (e.g. ENOENT). */
+  spawnErrorCode?: string
+  stderr: string
+}
+
+/**
+ * Turns the usual ways Docker fails into one clear message with the fix. Returns undefined when the
+ * failure is not one of them, so the caller can report the command's own message.
+ */
+export function classifyDockerFailure(failure: DockerFailure): KclError | undefined {
+  const {command, spawnErrorCode, stderr} = failure
+  if (spawnErrorCode === 'ENOENT') {
+    if (command === 'docker-compose') return composeMissingError()
+    return new DockerFailureError('docker-missing', 'Docker is not installed: there is no `docker` command on your PATH.', {
+      hint: `Install Docker Desktop (macOS, Windows), colima, or your distribution's docker package (Debian/Ubuntu: sudo apt-get install docker.io). ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  if (/permission denied.*docker(\.sock| daemon socket)|Got permission denied while trying to connect to the Docker daemon/i.test(stderr)) {
+    const socket = /unix:\/\/(\/[^\s":]+)/.exec(stderr)?.[1] ?? '/var/run/docker.sock'
+    return new DockerFailureError('socket-permission', `Permission denied on the Docker socket ${socket}.`, {
+      hint: `Add your user to the docker group (sudo usermod -aG docker $USER) and log in again, or use Docker Desktop. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|docker daemon is not running|Couldn't connect to Docker daemon/i.test(stderr)) {
+    const host = /Cannot connect to the Docker daemon at (\S+?)\.? /i.exec(stderr)?.[1]
+    return new DockerFailureError('daemon-down', `The Docker daemon is not running${host ? ` (nothing answers at ${host})` : ''}.`, {
+      hint: `Start it: sudo systemctl start docker (Linux), open Docker Desktop (macOS, Windows) or run colima start. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  if (/docker: 'compose' is not a docker command|unknown command "compose"|docker: unknown command: docker compose/i.test(stderr)) {
+    return composeMissingError()
+  }
+  const port = /Bind for [\d.:]*?:(\d+) failed: port is already allocated|listen tcp\d? [\d.:[\]]*?:(\d+): bind: address already in use/i.exec(stderr)
+  if (port) {
+    const taken = port[1] ?? port[2]
+    return new DockerFailureError('port-taken', `Port ${taken} is already in use on this machine.`, {
+      hint: `Stop what listens there, or give the cluster other ports, e.g. kcl up --port ${Number(taken) + 10000}. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  const name = /The container name "\/?([^"]+)" is already in use/i.exec(stderr)
+  if (name) {
+    return new DockerFailureError('name-taken', `A container named "${name[1]}" already exists and is not part of this kcl cluster.`, {
+      hint: `Remove it (docker rm -f ${name[1]}) or pick another cluster name with --name. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  if (/Pool overlaps with other one on this address space|could not find an available, non-overlapping IPv4 address pool/i.test(stderr)) {
+    return new DockerFailureError('address-pools', 'Docker could not create the cluster network: its address pools are used up or overlap another network.', {
+      hint: `Remove unused networks (docker network prune) or set default-address-pools in Docker's daemon.json. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  return undefined
+}
+
+export function composeMissingError(): KclError {
+  return new DockerFailureError('compose-missing', 'Docker Compose is not installed: neither `docker compose` (v2) nor `docker-compose` (v1) works.', {
+    hint: `Install the Compose plugin (Docker Desktop has it; Debian/Ubuntu: sudo apt-get install docker-compose-plugin or docker-compose). ${DOCTOR}`,
+    exitCode: ExitCode.environment,
+  })
+}

@@ -1,0 +1,279 @@
+import {statfs} from 'node:fs/promises'
+import {cpus, freemem, hostname, networkInterfaces} from 'node:os'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_IMAGE, hostPort, nodeIds, validateClusterName, validateSpecRequest, type ClusterSpec} from '../cluster/spec.ts'
+import {composeFilePath, readSpec, savedClusterNames} from '../cluster/store.ts'
+import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
+import {docker} from '../docker/run.ts'
+import {brokersCheck, clusterIdOf, clusterIdsCheck, leftoversCheck, nameConflictCheck, type BrokerLogs} from './cluster-checks.ts'
+import {composeCheck, probeCompose} from './compose-checks.ts'
+import {daemonCheck, dockerBinaryCheck, probeDaemon, socketCheck, unixSocketPath, type DaemonProbe} from './docker-checks.ts'
+import {imageInfo, listContainers, listNetworks, readContainerFile, volumesAt, type ContainerRow, type NetworkInfo} from './engine.ts'
+import {listenersCheck, partitionsCheck, quorumCheck, type RunningBroker} from './kafka-checks.ts'
+import {addressPoolCheck, hostNetworks, portsCheck, type PortFinding} from './network-checks.ts'
+import {describeOwner, portOwners, portState, suggestBasePort} from './ports.ts'
+import {appleSveApplies, appleSveCheck, diskCheck, imageArchCheck, memoryCheck} from './resources-checks.ts'
+import {CHECK_GROUPS, type CheckResult, type SkippedCheck} from './types.ts'
+
+export interface DoctorOptions {
+  /** Check this cluster only (and what `kcl up --name` would create); else every running kcl cluster, or the default one. */
+  name?: string
+  brokers?: number
+  port?: number
+  /** Run the slow extras too (docker-compose v1's version when v2 exists). */
+  verbose?: boolean
+}
+
+export interface DoctorSummary {
+  ok: number
+  warn: number
+  fail: number
+  skipped: number
+  fixable: number
+}
+
+export interface DoctorReport {
+  ok: boolean
+  summary: DoctorSummary
+  /** The kcl clusters the cluster checks looked at. */
+  clusters: string[]
+  checks: CheckResult[]
+  skipped: SkippedCheck[]
+  durationMs: number
+}
+
+/** A cluster the doctor looks at: the spec kcl saved (or would create), and whether kcl knows it. */
+export interface FocusCluster {
+  spec: ClusterSpec
+  saved: boolean
+}
+
+export async function focusSpec(name: string, options: DoctorOptions, rows: ContainerRow[] = [], env: NodeJS.ProcessEnv = process.env): Promise<FocusCluster> {
+  const saved = await readSpec(name, env)
+  const seen = saved ? undefined : shapeFromContainers(name, rows)
+  const spec: ClusterSpec = {
+    name,
+    brokers: options.brokers ?? saved?.brokers ?? seen?.brokers ?? 1,
+    basePort: options.port ?? saved?.basePort ?? seen?.basePort ?? DEFAULT_BASE_PORT,
+    image: saved?.image ?? env.KCL_KAFKA_IMAGE ?? DEFAULT_IMAGE,
+    expose: saved?.expose ?? false,
+    heap: saved?.heap ?? DEFAULT_HEAP,
+    clusterId: saved?.clusterId ?? '',
+  }
+  return {spec, saved: saved !== undefined}
+}
+
+/** A cluster kcl has no files for (another KCL_HOME, or deleted ones): its size and ports as its containers show. */
+export function shapeFromContainers(name: string, rows: ContainerRow[]): {brokers: number; basePort?: number} | undefined {
+  const nodes = rows
+    .filter((row) => row.cluster === name)
+    .map((row) => ({nodeId: Number(/^kafka-(\d+)$/.exec(row.service ?? '')?.[1]), port: row.brokerHostPort}))
+    .filter((node) => Number.isInteger(node.nodeId) && node.nodeId > 0)
+  if (nodes.length === 0) return undefined
+  const published = nodes.find((node) => node.port !== undefined)
+  return {brokers: Math.max(...nodes.map((node) => node.nodeId)), basePort: published ? (published.port as number) - published.nodeId + 1 : undefined}
+}
+
+/** The clusters to check: --name, else the running kcl clusters, else the only one kcl knows, else "local". */
+async function focusNames(options: DoctorOptions, rows: ContainerRow[] | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (options.name !== undefined) return [options.name]
+  const running = [...new Set((rows ?? []).filter((row) => row.state === 'running' && row.cluster).map((row) => row.cluster as string))].sort()
+  if (running.length > 0) return running
+  const saved = await savedClusterNames(env)
+  return saved.length === 1 ? saved : [DEFAULT_CLUSTER_NAME]
+}
+
+/** Runs checks concurrently but reports them in a fixed order. */
+class Results {
+  readonly checks: CheckResult[] = []
+  readonly skipped: SkippedCheck[] = []
+  private readonly pending: Promise<void>[] = []
+
+  add(result: CheckResult | undefined): void {
+    if (result) this.checks.push(result)
+  }
+  later(work: () => Promise<CheckResult | CheckResult[] | undefined>): void {
+    this.pending.push(
+      work().then((result) => {
+        for (const item of [result ?? []].flat()) this.add(item)
+      }),
+    )
+  }
+  async settled(): Promise<void> {
+    while (this.pending.length > 0) await Promise.all(this.pending.splice(0))
+  }
+}
+
+const CHECK_ORDER = [
+  'docker.binary', 'docker.daemon', 'docker.socket', 'compose',
+  'resources.memory', 'resources.disk', 'resources.image-arch', 'resources.apple-sve',
+  'network.ports', 'network.listeners', 'network.address-pools',
+  'cluster.name-conflicts', 'cluster.leftovers', 'cluster.brokers', 'cluster.quorum', 'cluster.partitions', 'cluster.ids',
+]
+
+function sortChecks<T extends {group: string; id: string; cluster?: string}>(items: T[], clusters: string[]): T[] {
+  const rank = (item: T) => [CHECK_GROUPS.indexOf(item.group as (typeof CHECK_GROUPS)[number]), clusters.indexOf(item.cluster ?? ''), CHECK_ORDER.indexOf(item.id)]
+  return items.sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)]
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return (ra[i] as number) - (rb[i] as number)
+    return 0
+  })
+}
+
+function isLocalEngine(probe: DaemonProbe): boolean {
+  const info = probe.info
+  return process.platform === 'linux' && info !== undefined && !/Docker Desktop/i.test(info.OperatingSystem) && info.Name === hostname() && unixSocketPath(probe.endpoint) !== undefined
+}
+
+export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
+  const started = performance.now()
+  if (options.name !== undefined) validateClusterName(options.name)
+  validateSpecRequest({brokers: options.brokers, basePort: options.port})
+  const results = new Results()
+
+  const composeDone = probeCompose({all: options.verbose ?? false}, env).then((versions) => results.add(composeCheck(versions, env)))
+  const probe = await probeDaemon(env)
+  results.add(dockerBinaryCheck(probe))
+  results.add(daemonCheck(probe))
+  results.later(() => socketCheck(probe))
+
+  const daemonUp = probe.info !== undefined
+  const rows = daemonUp ? await listContainers().catch(() => undefined) : undefined
+  const names = await focusNames(options, rows, env)
+  const focus = await Promise.all(names.map((name) => focusSpec(name, options, rows, env)))
+
+  if (!daemonUp) {
+    const reason = 'needs the Docker daemon'
+    for (const [group, id, title] of [
+      ['Resources', 'resources.memory', 'Memory'], ['Resources', 'resources.disk', 'Disk'], ['Resources', 'resources.image-arch', 'Image architecture'],
+      ['Network', 'network.address-pools', 'Docker address pools'], ['Cluster', 'cluster.leftovers', 'Leftovers'],
+    ] as const) results.skipped.push({group, id, title, reason})
+    for (const {spec} of focus) {
+      for (const [group, id, title] of [['Cluster', 'cluster.name-conflicts', 'Container names'], ['Cluster', 'cluster.brokers', 'Brokers']] as const) {
+        results.skipped.push({group, id, title, reason, cluster: spec.name})
+      }
+    }
+  }
+
+  const networks = daemonUp ? listNetworks().catch(() => [] as NetworkInfo[]) : Promise.resolve([] as NetworkInfo[])
+  const containersByCluster = new Map<string, Promise<ContainerInfo[]>>(
+    focus.map(({spec}) => [spec.name, daemonUp ? clusterContainers(spec.name).catch(() => []) : Promise.resolve([])]),
+  )
+
+  for (const {spec, saved} of focus) {
+    results.later(() => hostPortsCheck(spec, rows ?? [], containersByCluster.get(spec.name) as Promise<ContainerInfo[]>))
+    if (!daemonUp) continue
+    results.later(async () => nameConflictCheck(spec, rows ?? [], await networks))
+    results.later(() => clusterChecks(spec, saved, containersByCluster.get(spec.name) as Promise<ContainerInfo[]>, env))
+  }
+
+  if (daemonUp && probe.info) {
+    const info = probe.info
+    const local = isLocalEngine(probe)
+    const scope = options.name === undefined ? () => true : (cluster: string) => cluster === options.name
+    const keep = new Set(focus.filter((f) => f.saved).map((f) => f.spec.name))
+    results.later(async () => leftoversCheck({containers: rows ?? [], networks: await networks, inScope: scope, keep}))
+    results.later(async () => addressPoolCheck(await networks, hostNetworks(networkInterfaces(), new Set((await networks).flatMap((n) => n.gateways)))))
+    const images = [...new Set(focus.map((f) => f.spec.image))]
+    const imagesPresent = Promise.all(images.map(async (image) => ({image, info: await imageInfo(image)})))
+    results.later(async () => (await imagesPresent).map(({image, info: imageDetails}) => imageArchCheck({image, daemonArch: info.Architecture, info: imageDetails})))
+    results.later(async () => {
+      const containers = (await Promise.all(containersByCluster.values())).flat()
+      const running = new Set(containers.filter((c) => c.state === 'running').map((c) => `${c.cluster}/${c.nodeId}`))
+      const brokers = focus.reduce((sum, f) => sum + f.spec.brokers, 0)
+      const toStart = focus.reduce((sum, f) => sum + nodeIds(f.spec).filter((id) => !running.has(`${f.spec.name}/${id}`)).length, 0)
+      return memoryCheck({totalBytes: info.MemTotal, freeBytes: local ? freemem() : undefined, brokers, heap: focus[0]?.spec.heap ?? DEFAULT_HEAP, brokersToStart: toStart})
+    })
+    results.later(async () => {
+      const space = local ? await statfs(info.DockerRootDir).catch(() => undefined) : undefined
+      const present = (await imagesPresent).every((image) => image.info !== undefined)
+      const brokers = focus.reduce((sum, f) => sum + f.spec.brokers, 0)
+      return diskCheck({freeBytes: space && space.bavail * space.bsize, totalBytes: space && space.blocks * space.bsize, root: info.DockerRootDir, brokers, imagePresent: present})
+    })
+  }
+  const cpuModel = cpus()[0]?.model
+  if (appleSveApplies(process.platform, process.arch, cpuModel)) results.add(appleSveCheck(cpuModel as string, names.length === 1 ? composeFilePath(names[0] as string, env) : undefined))
+
+  await composeDone
+  await results.settled()
+  const checks = sortChecks(results.checks, names)
+  const summary: DoctorSummary = {
+    ok: checks.filter((c) => c.status === 'ok').length,
+    warn: checks.filter((c) => c.status === 'warn').length,
+    fail: checks.filter((c) => c.status === 'fail').length,
+    skipped: results.skipped.length,
+    fixable: checks.filter((c) => c.fixable).length,
+  }
+  return {ok: summary.fail === 0, summary, clusters: names, checks, skipped: sortChecks(results.skipped, names), durationMs: Math.round(performance.now() - started)}
+}
+
+/** Which of the cluster's host ports are taken, by whom, and a base port that would work instead. */
+export async function hostPortsCheck(spec: ClusterSpec, rows: ContainerRow[], ownContainers: Promise<ContainerInfo[]>): Promise<CheckResult> {
+  const own = await ownContainerRows(spec, rows, ownContainers)
+  const findings: PortFinding[] = await Promise.all(
+    nodeIds(spec).map(async (nodeId): Promise<PortFinding> => {
+      const port = hostPort(spec, nodeId)
+      if (own.some((row) => row.hostPorts.includes(port))) return {port, nodeId, ours: true}
+      if ((await portState(port, spec.expose)) === 'free') return {port, nodeId}
+      const container = rows.find((row) => row.state === 'running' && row.hostPorts.includes(port))
+      return {port, nodeId, takenBy: describeOwner(port, container ? [] : await portOwners(port), container?.name)}
+    }),
+  )
+  const taken = findings.some((finding) => finding.takenBy !== undefined)
+  const avoid = new Set(rows.flatMap((row) => row.hostPorts))
+  const suggestion = taken ? await suggestBasePort(spec.brokers, spec.expose, avoid) : undefined
+  return portsCheck(spec, findings, suggestion)
+}
+
+async function ownContainerRows(spec: ClusterSpec, rows: ContainerRow[], ownContainers: Promise<ContainerInfo[]>): Promise<ContainerRow[]> {
+  const ids = new Set((await ownContainers).map((c) => c.id))
+  return rows.filter((row) => ids.has(row.id) || row.cluster === spec.name)
+}
+
+/** The checks of one kcl cluster's containers and, when brokers run, of Kafka itself. */
+async function clusterChecks(spec: ClusterSpec, saved: boolean, containersPromise: Promise<ContainerInfo[]>, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  const containers = await containersPromise
+  // A cluster kcl has no files for and nothing running of is a leftover (see that check), not brokers to start.
+  const leftover = !saved && !containers.some((c) => c.state === 'running')
+  const brokers = leftover ? [] : containers.filter((c) => c.nodeId !== undefined)
+  const troubled = brokers.filter((c) => c.state !== 'running' || c.health === 'unhealthy')
+  const logs: BrokerLogs = Object.fromEntries(await Promise.all(troubled.map(async (c) => [c.name, await containerLogTail(c.id, 15)] as const)))
+  const results: CheckResult[] = [brokersCheck({name: spec.name, spec: saved ? spec : undefined, containers: brokers, logs, composeFile: saved ? composeFilePath(spec.name, env) : undefined})]
+  if (brokers.length === 0) return results
+
+  const idsCheck = clusterIdsOfVolumes(spec, saved, brokers)
+  // Kafka is asked only through brokers that passed their healthcheck: one still starting has nothing to say yet.
+  const serving = brokers.filter((c) => c.state === 'running' && (c.health === undefined || c.health === 'healthy'))
+  if (serving.length > 0) {
+    const addresses = await brokerAddresses(serving, spec, saved)
+    const [listeners, quorum] = await Promise.all([listenersCheck(spec.name, addresses), quorumCheck(spec.name, addresses)])
+    const live = listeners.metadata ? new Set(listeners.metadata.brokers.map((b) => b.nodeId)) : undefined
+    results.push(listeners.result, quorum, await partitionsCheck(spec.name, addresses, live))
+  }
+  results.push(await idsCheck)
+  return results
+}
+
+/** Where each running broker listens on this machine: its published port 9092 (the saved spec's port when kcl knows it). */
+async function brokerAddresses(running: ContainerInfo[], spec: ClusterSpec, saved: boolean): Promise<RunningBroker[]> {
+  return Promise.all(
+    running.map(async (container) => {
+      const nodeId = container.nodeId as number
+      if (saved) return {nodeId, address: {host: 'localhost', port: hostPort(spec, nodeId)}}
+      const published = await docker(['port', container.id, '9092/tcp']).catch(() => '')
+      const port = Number(/:(\d+)\s*$/m.exec(published)?.[1] ?? hostPort(spec, nodeId))
+      return {nodeId, address: {host: 'localhost', port}}
+    }),
+  )
+}
+
+async function clusterIdsOfVolumes(spec: ClusterSpec, saved: boolean, brokers: ContainerInfo[]): Promise<CheckResult> {
+  const dataDir = '/var/lib/kafka/data'
+  const volumes = await volumesAt(brokers.map((c) => c.id), dataDir).catch(() => new Map<string, string>())
+  const ids = await Promise.all(
+    brokers.map(async (container) => {
+      const meta = await readContainerFile(container.id, `${dataDir}/meta.properties`)
+      return {nodeId: container.nodeId as number, container: container.name, volume: volumes.get(container.id), clusterId: meta === undefined ? undefined : clusterIdOf(meta)}
+    }),
+  )
+  return clusterIdsCheck({name: spec.name, expected: saved && spec.clusterId ? spec.clusterId : undefined, volumes: ids})
+}

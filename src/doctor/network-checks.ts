@@ -1,0 +1,119 @@
+import type {NetworkInterfaceInfo} from 'node:os'
+import {hostPort, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
+import type {NetworkInfo} from './engine.ts'
+import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
+
+export interface PortFinding {
+  port: number
+  nodeId: number
+  /** Who holds it when it is taken by something other than this cluster. */
+  takenBy?: string
+  /** Held by this cluster's own broker container (as expected while it runs). */
+  ours?: boolean
+}
+
+export function portsCheck(spec: ClusterSpec, findings: PortFinding[], suggestion: number | undefined): CheckResult {
+  const base: CheckBase = {group: 'Network', id: 'network.ports', title: 'Host ports', cluster: spec.name}
+  const ports = nodeIds(spec).map((id) => hostPort(spec, id))
+  const range = ports.length === 1 ? `${ports[0]}` : `${ports[0]}-${ports.at(-1)}`
+  const taken = findings.filter((finding) => finding.takenBy !== undefined)
+  if (taken.length === 0) {
+    const ours = findings.filter((finding) => finding.ours).length
+    return ok(base, ours > 0 ? `${range} held by the cluster's brokers` : `${range} free`)
+  }
+  const what = taken.map((finding) => `${finding.port} (kafka-${finding.nodeId}) is taken by ${finding.takenBy}`).join('; ')
+  const nameFlag = spec.name === 'local' ? '' : ` --name ${spec.name}`
+  const brokersFlag = spec.brokers === 1 ? '' : ` --brokers ${spec.brokers}`
+  return fail(base, `${what}.`, {
+    fix: [
+      suggestion === undefined
+        ? {text: 'Stop what listens there, or pick free ports with kcl up --port PORT.'}
+        : {text: `Use other ports: kcl up${nameFlag}${brokersFlag} --port ${suggestion} (${suggestion}-${suggestion + spec.brokers - 1} are free), or stop what listens there.`},
+    ],
+  })
+}
+
+export interface Ipv4Range {
+  start: number
+  end: number
+}
+
+export function ipv4ToNumber(address: string): number | undefined {
+  const parts = address.split('.').map(Number)
+  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part) || part < 0 || part > 255)) return undefined
+  return (((parts[0] as number) * 256 + (parts[1] as number)) * 256 + (parts[2] as number)) * 256 + (parts[3] as number)
+}
+
+export function parseCidr(cidr: string): Ipv4Range | undefined {
+  const [address = '', bits = ''] = cidr.split('/')
+  const start = ipv4ToNumber(address)
+  const prefix = Number(bits)
+  if (start === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return undefined
+  const size = 2 ** (32 - prefix)
+  const first = Math.floor(start / size) * size
+  return {start: first, end: first + size - 1}
+}
+
+export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
+  return a.start <= b.end && b.start <= a.end
+}
+
+/** Docker's default pools: 172.17-31.0.0/16 and 192.168.0.0/16 in /20s, 31 networks in all. */
+export const DEFAULT_POOL_NETWORKS = 31
+
+/** A host interface's network that is not one of Docker's own bridges. */
+export interface HostNetwork {
+  interfaceName: string
+  cidr: string
+}
+
+export function hostNetworks(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>, dockerGateways: Set<string>): HostNetwork[] {
+  const networks: HostNetwork[] = []
+  for (const [name, addresses] of Object.entries(interfaces)) {
+    if (/^(docker\d*|br-[0-9a-f]+|veth.*)$/.test(name)) continue
+    for (const address of addresses ?? []) {
+      if (address.family !== 'IPv4' || address.internal || !address.cidr || dockerGateways.has(address.address)) continue
+      networks.push({interfaceName: name, cidr: address.cidr})
+    }
+  }
+  return networks
+}
+
+/**
+ * Docker networks whose subnets overlap a network this machine is on (a VPN or the LAN): traffic to those
+ * hosts goes into the container network instead. And the bridge networks that use up Docker's default pools.
+ */
+export function addressPoolCheck(networks: NetworkInfo[], host: HostNetwork[]): CheckResult {
+  const base: CheckBase = {group: 'Network', id: 'network.address-pools', title: 'Docker address pools'}
+  const clashes: string[] = []
+  for (const network of networks) {
+    for (const subnet of network.subnets) {
+      const range = parseCidr(subnet)
+      if (!range) continue
+      for (const hostNet of host) {
+        const hostRange = parseCidr(hostNet.cidr)
+        if (hostRange && overlaps(range, hostRange)) clashes.push(`Docker network ${network.name} (${subnet}) overlaps ${hostNet.interfaceName} (${hostNet.cidr})`)
+      }
+    }
+  }
+  const bridges = networks.filter((network) => network.driver === 'bridge' && network.subnets.some((subnet) => parseCidr(subnet)))
+  const details = networks.filter((network) => network.subnets.length > 0).map((network) => `${network.name}: ${network.subnets.join(', ')}`)
+  if (clashes.length > 0) {
+    return warn(base, `${clashes.join('; ')}: hosts in that range are unreachable from containers, and a new network may be refused ("Pool overlaps with other one on this address space").`, {
+      details,
+      fix: [
+        {text: 'Remove networks you no longer use: docker network ls, then docker network rm NAME (docker network prune removes all unused ones).'},
+        {text: 'Or move Docker\'s pools away from your networks: "default-address-pools": [{"base": "10.200.0.0/16", "size": 24}] in daemon.json, then restart Docker.'},
+        {os: 'linux', text: 'daemon.json is /etc/docker/daemon.json; restart with sudo systemctl restart docker.'},
+        {os: 'macos', text: 'Docker Desktop → Settings → Docker Engine holds daemon.json; colima: colima start --edit.'},
+      ],
+    })
+  }
+  if (bridges.length >= DEFAULT_POOL_NETWORKS - 3) {
+    return warn(base, `${bridges.length} bridge networks exist; Docker's default pools hold about ${DEFAULT_POOL_NETWORKS}, so new clusters may get "could not find an available, non-overlapping IPv4 address pool".`, {
+      details,
+      fix: [{text: 'Remove networks you no longer use: docker network prune (removes every network no container uses), or set larger default-address-pools in daemon.json.'}],
+    })
+  }
+  return ok(base, `${bridges.length} bridge network(s), none overlapping this machine's networks`, details)
+}

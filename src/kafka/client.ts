@@ -1,0 +1,194 @@
+/**
+ * The small Kafka client interface the rest of kcl talks to. One implementation today (kafkajs, in
+ * kafkajs-client.ts, loaded lazily); nothing outside src/kafka/ knows which library sits behind it, so it
+ * can be swapped (kafkajs has not been released since 2023). Offsets are plain numbers: they stay far
+ * below 2^53 on any real topic.
+ */
+
+export interface BrokerInfo {
+  nodeId: number
+  host: string
+  port: number
+}
+
+export interface PartitionInfo {
+  partition: number
+  /** -1 when the partition has no leader (offline). */
+  leader: number
+  replicas: number[]
+  isr: number[]
+  offlineReplicas: number[]
+}
+
+export interface TopicMetadata {
+  name: string
+  partitions: PartitionInfo[]
+}
+
+export interface NewTopic {
+  name: string
+  /** Broker default (num.partitions) when absent. */
+  partitions?: number
+  /** Broker default (default.replication.factor) when absent. */
+  replicationFactor?: number
+  configs: Record<string, string>
+}
+
+export type ConfigSource = 'topic' | 'broker' | 'default' | 'other'
+
+export interface ConfigEntry {
+  name: string
+  value: string | null
+  source: ConfigSource
+  sensitive: boolean
+}
+
+export interface PartitionOffsets {
+  partition: number
+  /** The log start offset. */
+  low: number
+  /** The high watermark: the offset the next record will get. */
+  high: number
+}
+
+export interface GroupSummary {
+  groupId: string
+  protocolType: string
+}
+
+export interface GroupMember {
+  memberId: string
+  clientId: string
+  clientHost: string
+  /** topic → partitions assigned to this member. */
+  assignment: Record<string, number[]>
+}
+
+export interface GroupDescription {
+  groupId: string
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, … as the coordinator says. */
+  state: string
+  protocolType: string
+  members: GroupMember[]
+}
+
+export interface CommittedOffset {
+  topic: string
+  partition: number
+  /** -1 when the group has committed nothing for this partition. */
+  offset: number
+}
+
+/** One header; keys may repeat, order is kept. */
+export type RecordHeader = [key: string, value: Buffer]
+
+export interface OutgoingRecord {
+  key: Buffer | null
+  value: Buffer | null
+  headers: RecordHeader[]
+  /** Chosen by the partitioner (murmur2 of the key, as Java clients do) when absent. */
+  partition?: number
+}
+
+export interface ProducedBatch {
+  partition: number
+  /** Offset of the first record this send wrote to the partition. */
+  baseOffset: number
+}
+
+export type Acks = 'all' | '1' | '0'
+export type Compression = 'none' | 'gzip'
+
+export interface ProducerOptions {
+  acks: Acks
+  compression: Compression
+}
+
+export interface RecordProducer {
+  /** Sends records in one request per broker; resolves when the broker acknowledged them (per --acks). */
+  send(topic: string, records: OutgoingRecord[]): Promise<ProducedBatch[]>
+  close(): Promise<void>
+}
+
+export interface ConsumedRecord {
+  topic: string
+  partition: number
+  offset: number
+  /** Milliseconds since the epoch. */
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: RecordHeader[]
+}
+
+export interface ConsumeRequest {
+  topic: string
+  /**
+   * The consumer group to join, whose committed offsets are used and committed. Without one, the client
+   * reads without committing anything and leaves no group behind.
+   */
+  group?: string
+  /** Only these partitions (only without a group). */
+  partitions?: number[]
+  /** Where a partition without a committed offset starts: earliest (true) or latest. */
+  fromBeginning: boolean
+  /** Explicit start offsets per partition, applied when the partition is assigned (overrides commits). */
+  startOffsets?: Map<number, number>
+  /** The partitions this consumer now owns, each time that changes. */
+  onAssignment(partitions: number[]): void | Promise<void>
+  /**
+   * Records fetched from one partition, in offset order. Returns how many of them (a prefix) it took;
+   * only those count as consumed and, with a group, get committed. Awaited: this is the backpressure.
+   */
+  onRecords(records: ConsumedRecord[]): Promise<number>
+}
+
+export interface ConsumeSession {
+  /** Settles when the consumer stops; rejects if it crashed. */
+  readonly finished: Promise<void>
+  /** Commits what was taken (with a group), leaves the group and disconnects. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+export interface KafkaClient {
+  readonly servers: string[]
+  brokers(): Promise<BrokerInfo[]>
+  topicNames(): Promise<string[]>
+  /** Metadata for the named topics (all topics when none named). Throws for a topic that does not exist. */
+  topicMetadata(names?: string[]): Promise<TopicMetadata[]>
+  /** false when the topic already existed. */
+  createTopic(topic: NewTopic): Promise<boolean>
+  deleteTopic(name: string): Promise<void>
+  topicConfigs(name: string): Promise<ConfigEntry[]>
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>
+  /** Per partition, the first offset whose timestamp is at or after `timestamp` (the high watermark if none). */
+  offsetsForTimestamp(topic: string, timestamp: number): Promise<{partition: number; offset: number}[]>
+  groups(): Promise<GroupSummary[]>
+  describeGroup(groupId: string): Promise<GroupDescription>
+  /** Committed offsets of the group, for the named topics or every topic it committed to. */
+  committedOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]>
+  commitGroupOffsets(groupId: string, topic: string, offsets: {partition: number; offset: number}[]): Promise<void>
+  producer(options: ProducerOptions): Promise<RecordProducer>
+  consume(request: ConsumeRequest): Promise<ConsumeSession>
+  close(): Promise<void>
+}
+
+export interface ConnectOptions {
+  clientId?: string
+}
+
+/** Connects lazily: the client library is only loaded (and the network only touched) when a command needs Kafka. */
+export async function connectKafka(servers: string[], options: ConnectOptions = {}): Promise<KafkaClient> {
+  const {KafkajsClient} = await import('./kafkajs-client.ts')
+  return new KafkajsClient(servers, options)
+}
+
+/** Runs `work` with a client and always closes it. */
+export async function withKafka<T>(servers: string[], work: (client: KafkaClient) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
+  const client = await connectKafka(servers, options)
+  try {
+    return await work(client)
+  } finally {
+    await client.close().catch(() => {})
+  }
+}

@@ -1,0 +1,178 @@
+import type {Writable} from 'node:stream'
+import {usageError} from '../errors.ts'
+import type {ConsumedRecord, KafkaClient} from './client.ts'
+import {parsePosition, resolvePosition} from './positions.ts'
+import {compileFormat, formatText, toJsonRecord} from './records.ts'
+import {requireTopic} from './topics.ts'
+
+export type OutputFormat = 'text' | 'json' | 'raw'
+
+export interface ConsumeOptions {
+  topic: string
+  group?: string
+  /** beginning | end | OFFSET | -N | @TIMESTAMP */
+  from: string
+  maxMessages?: number
+  exitAtEnd: boolean
+  partition?: number
+  output: OutputFormat
+  format?: string
+  /** Where records go; awaited, so a slow reader slows consumption instead of filling memory. */
+  out: RecordSink
+  /** Progress lines for the user (partition assignments), meant for stderr. */
+  notice(line: string): void
+  /** Aborting (Ctrl-C) stops consuming, commits what was printed (with a group) and leaves the group. */
+  signal?: AbortSignal
+}
+
+export interface ConsumeResult {
+  count: number
+}
+
+export interface RecordSink {
+  write(chunk: string | Buffer): Promise<void>
+  /** Resolves when the reader went away (a closed pipe): then consuming stops quietly. */
+  readonly closed: Promise<void>
+}
+
+/** A sink over a stream such as stdout, honouring its backpressure and noticing a closed pipe. */
+export function streamSink(stream: Writable): RecordSink {
+  let markClosed: () => void = () => {}
+  const closed = new Promise<void>((resolve) => (markClosed = resolve))
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') markClosed()
+  })
+  return {
+    closed,
+    // A write to a closed pipe never drains: settle with `closed` instead.
+    write: (chunk) =>
+      Promise.race([
+        closed,
+        new Promise<void>((resolve) => {
+          if (stream.write(chunk)) resolve()
+          else stream.once('drain', resolve)
+        }),
+      ]),
+  }
+}
+
+export function renderer(output: OutputFormat, format: string | undefined): (record: ConsumedRecord) => string {
+  if (format !== undefined) return compileFormat(format)
+  switch (output) {
+    case 'json':
+      return (record) => `${JSON.stringify(toJsonRecord(record))}\n`
+    case 'raw':
+      return (record) => `${record.value?.toString('utf8') ?? ''}\n`
+    case 'text':
+      return formatText
+  }
+}
+
+const NEWLINE = Buffer.from('\n')
+
+const describePartitions = (topic: string, partitions: number[]): string => partitions.map((p) => `${topic}[${p}]`).join(', ')
+
+export function validateConsumeOptions(options: ConsumeOptions): void {
+  if (options.partition !== undefined && options.group !== undefined) {
+    throw usageError('--partition cannot be used with --group: the group decides which partitions each consumer reads.', 'Drop one of them.')
+  }
+  if (options.partition !== undefined && (!Number.isInteger(options.partition) || options.partition < 0)) {
+    throw usageError(`--partition must be 0 or more, not ${options.partition}.`)
+  }
+  if (options.maxMessages !== undefined && (!Number.isInteger(options.maxMessages) || options.maxMessages < 1)) {
+    throw usageError(`--max-messages must be 1 or more, not ${options.maxMessages}.`)
+  }
+  if (options.format !== undefined && options.output !== 'text') throw usageError('--format and --output json/raw cannot be used together.')
+  if (options.group !== undefined && options.group.trim() === '') throw usageError('--group cannot be empty.')
+}
+
+export async function consume(client: KafkaClient, options: ConsumeOptions): Promise<ConsumeResult> {
+  validateConsumeOptions(options)
+  const render = renderer(options.output, options.format)
+  // One write per fetched batch; raw values are copied once into a single buffer.
+  const renderAll = (records: ConsumedRecord[]): string | Buffer => {
+    if (options.output !== 'raw' || options.format !== undefined) return records.map(render).join('')
+    const parts: Buffer[] = []
+    for (const record of records) {
+      if (record.value !== null) parts.push(record.value)
+      parts.push(NEWLINE)
+    }
+    return Buffer.concat(parts)
+  }
+  const position = parsePosition(options.from, '--from', {allowLast: true})
+  const partitions = await requireTopic(client, options.topic)
+  if (options.partition !== undefined && options.partition >= partitions.length) {
+    throw usageError(`Topic "${options.topic}" has partitions 0 to ${partitions.length - 1}; there is no partition ${options.partition}.`)
+  }
+  const ranges = await client.topicOffsets(options.topic)
+  const ends = new Map(ranges.map((r) => [r.partition, r.high]))
+  const lows = new Map(ranges.map((r) => [r.partition, r.low]))
+  const {group} = options
+  // A group starts where it committed, or at beginning/end when it has not; other positions override that.
+  const explicitStart = group === undefined || (position.kind !== 'beginning' && position.kind !== 'end')
+  const startOffsets = explicitStart ? await resolvePosition(client, options.topic, position, ranges) : undefined
+  const fromBeginning = position.kind !== 'end'
+
+  let count = 0
+  let assigned: number[] = []
+  const next = new Map<number, number>()
+  let finish: () => void = () => {}
+  const done = new Promise<void>((resolve) => (finish = resolve))
+  const atEnd = (): boolean => assigned.every((p) => (next.get(p) ?? -1) >= (ends.get(p) ?? 0))
+  const checkDone = (): void => {
+    if (options.maxMessages !== undefined && count >= options.maxMessages) finish()
+    else if (options.exitAtEnd && atEnd()) finish()
+  }
+
+  const onAssignment = async (partitions: number[]): Promise<void> => {
+    if (group === undefined) {
+      options.notice(`reading ${describePartitions(options.topic, partitions)}`)
+    } else {
+      const revoked = assigned.filter((p) => !partitions.includes(p))
+      if (revoked.length > 0) options.notice(`group ${group}: revoked ${describePartitions(options.topic, revoked)}`)
+      options.notice(`group ${group}: ${partitions.length === 0 ? 'assigned nothing (the group has more consumers than partitions)' : `assigned ${describePartitions(options.topic, partitions)}`}`)
+    }
+    if (options.exitAtEnd) {
+      const committed = group !== undefined && !startOffsets ? await client.committedOffsets(group, [options.topic]) : []
+      for (const p of partitions) {
+        if (next.has(p)) continue
+        const fromCommit = committed.find((c) => c.partition === p)?.offset ?? -1
+        next.set(p, startOffsets?.get(p) ?? (fromCommit >= 0 ? fromCommit : fromBeginning ? (lows.get(p) ?? 0) : (ends.get(p) ?? 0)))
+      }
+    }
+    assigned = partitions
+    checkDone()
+  }
+
+  const onRecords = async (records: ConsumedRecord[]): Promise<number> => {
+    const remaining = options.maxMessages === undefined ? records.length : options.maxMessages - count
+    const taken = records.slice(0, Math.max(0, remaining))
+    if (taken.length === 0) return 0
+    await options.out.write(renderAll(taken))
+    count += taken.length
+    next.set(taken[0]!.partition, taken[taken.length - 1]!.offset + 1)
+    checkDone()
+    return taken.length
+  }
+
+  const session = await client.consume({
+    topic: options.topic,
+    group,
+    partitions: options.partition === undefined ? undefined : [options.partition],
+    fromBeginning,
+    startOffsets,
+    onAssignment,
+    onRecords,
+  })
+  const aborted = new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve()
+    options.signal?.addEventListener('abort', () => resolve(), {once: true})
+  })
+  try {
+    await Promise.race([done, aborted, options.out.closed, session.finished])
+  } finally {
+    await session.stop()
+  }
+  await session.finished
+  return {count}
+}

@@ -1,0 +1,134 @@
+import {loadKafkajs} from './kafkajs.ts'
+import {Reader, Writer, sendRequest, type BrokerAddress} from './wire.ts'
+
+const METADATA = 3
+const DESCRIBE_QUORUM = 55
+/** KRaft keeps cluster metadata in this single-partition topic; DescribeQuorum asks about its Raft quorum. */
+const METADATA_TOPIC = '__cluster_metadata'
+
+export interface BrokerMetadata {
+  clusterId: string | null
+  /** The brokers this broker knows to be registered and alive. */
+  brokers: {nodeId: number; host: string; port: number}[]
+}
+
+/**
+ * Metadata v4 without topics: the cheapest proof that a broker serves requests, and which brokers it knows.
+ * (In KRaft its controller id is a random broker, so it is not read.)
+ */
+export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number): Promise<BrokerMetadata> {
+  const body = new Writer().int32(0).int8(0).bytes() // no topics, no auto-creation
+  const reader = await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body}, timeoutMs)
+  reader.int32() // throttle time
+  const brokers = reader.array(() => {
+    const nodeId = reader.int32()
+    const host = reader.string() ?? ''
+    const port = reader.int32()
+    reader.string() // rack
+    return {nodeId, host, port}
+  })
+  return {clusterId: reader.string(), brokers: brokers.sort((a, b) => a.nodeId - b.nodeId)}
+}
+
+export interface QuorumReplica {
+  nodeId: number
+  logEndOffset: bigint
+}
+
+export interface QuorumInfo {
+  /** The active controller: the Raft leader of the metadata log, -1 while an election runs. */
+  leaderId: number
+  leaderEpoch: number
+  highWatermark: bigint
+  voters: QuorumReplica[]
+  observers: QuorumReplica[]
+}
+
+export class KafkaProtocolError extends Error {
+  readonly errorCode: number
+
+  constructor(errorCode: number, what: string) {
+    super(`${what} failed with Kafka error code ${errorCode}`)
+    this.errorCode = errorCode
+  }
+}
+
+export function encodeDescribeQuorumRequest(): Buffer {
+  return new Writer().uvarint(2).compactString(METADATA_TOPIC).uvarint(2).int32(0).noTags().noTags().noTags().bytes()
+}
+
+export function decodeDescribeQuorumResponse(reader: Reader): QuorumInfo {
+  const errorCode = reader.int16()
+  if (errorCode !== 0) throw new KafkaProtocolError(errorCode, 'DescribeQuorum')
+  const replica = (): QuorumReplica => {
+    const nodeId = reader.int32()
+    const logEndOffset = reader.int64()
+    reader.skipTags()
+    return {nodeId, logEndOffset}
+  }
+  const topics = reader.compactArray(() => {
+    reader.compactString()
+    const partitions = reader.compactArray(() => {
+      reader.int32() // partition index, always 0
+      const partitionError = reader.int16()
+      const info: QuorumInfo = {
+        leaderId: reader.int32(),
+        leaderEpoch: reader.int32(),
+        highWatermark: reader.int64(),
+        voters: reader.compactArray(replica),
+        observers: reader.compactArray(replica),
+      }
+      reader.skipTags()
+      if (partitionError !== 0) throw new KafkaProtocolError(partitionError, 'DescribeQuorum')
+      return info
+    })
+    reader.skipTags()
+    return partitions
+  })
+  const info = topics[0]?.[0]
+  if (!info) throw new Error('DescribeQuorum answered without the metadata partition')
+  return info
+}
+
+/** Asks a broker (which forwards to the controllers) who leads the KRaft metadata quorum. */
+export async function describeQuorum(address: BrokerAddress, timeoutMs?: number): Promise<QuorumInfo> {
+  const reader = await sendRequest(address, {apiKey: DESCRIBE_QUORUM, apiVersion: 0, flexible: true, body: encodeDescribeQuorumRequest()}, timeoutMs)
+  return decodeDescribeQuorumResponse(reader)
+}
+
+/** Asks each address in turn until one answers. */
+export async function firstAnswer<T>(addresses: BrokerAddress[], ask: (address: BrokerAddress) => Promise<T>): Promise<T> {
+  let lastError: unknown = new Error('no broker address to ask')
+  for (const address of addresses) {
+    try {
+      return await ask(address)
+    } catch (error) {
+      lastError = error
+    }
+  }
+  throw lastError
+}
+
+/**
+ * A full client round trip as users will make it: kafkajs bootstraps from the advertised listeners, reads the
+ * cluster's brokers and lists topics. Returns the broker ids it saw.
+ */
+export async function clientRoundTrip(servers: string[], timeoutMs = 5000): Promise<number[]> {
+  const {Kafka, logLevel} = await loadKafkajs()
+  const admin = new Kafka({
+    clientId: 'kcl',
+    brokers: servers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: {retries: 0},
+  }).admin()
+  await admin.connect()
+  try {
+    const {brokers} = await admin.describeCluster()
+    await admin.listTopics()
+    return brokers.map((b) => b.nodeId).sort((a, b) => a - b)
+  } finally {
+    await admin.disconnect()
+  }
+}

@@ -1,0 +1,177 @@
+import {isUtf8} from 'node:buffer'
+import {usageError} from '../errors.ts'
+import type {ConsumedRecord, OutgoingRecord, RecordHeader} from './client.ts'
+
+/**
+ * How records look as text: the JSON line format `consume --output json` writes and `produce --input json`
+ * reads, `--format` templates, and `--header k=v` parsing. Bytes that are valid UTF-8 appear as JSON
+ * strings; anything else as {"base64": "…"}, so binary keys, values and headers survive a round trip.
+ */
+
+export type EncodedBytes = string | {base64: string} | null
+
+export interface JsonRecord {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+  key: EncodedBytes
+  value: EncodedBytes
+  /** Header key → value; a key that repeats has an array of values, in order. */
+  headers: Record<string, EncodedBytes | EncodedBytes[]>
+}
+
+export function encodeBytes(bytes: Buffer | null): EncodedBytes {
+  if (bytes === null) return null
+  return isUtf8(bytes) ? bytes.toString('utf8') : {base64: bytes.toString('base64')}
+}
+
+export function toJsonRecord(record: ConsumedRecord): JsonRecord {
+  const headers: Record<string, EncodedBytes | EncodedBytes[]> = {}
+  for (const [key, value] of record.headers) {
+    const encoded = encodeBytes(value)
+    const existing = headers[key]
+    if (existing === undefined) headers[key] = encoded
+    else if (Array.isArray(existing)) existing.push(encoded)
+    else headers[key] = [existing, encoded]
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: encodeBytes(record.key),
+    value: encodeBytes(record.value),
+    headers,
+  }
+}
+
+function decodeBytes(value: unknown, what: string, line: number): Buffer | null {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (typeof value === 'object' && value !== null && typeof (value as {base64?: unknown}).base64 === 'string' && Object.keys(value).length === 1) {
+    return Buffer.from((value as {base64: string}).base64, 'base64')
+  }
+  throw usageError(`Line ${line}: ${what} must be a string, {"base64": "…"} or null.`, 'Use the format `kcl consume --output json` writes.')
+}
+
+/**
+ * Reads one line of `consume --output json` back into a record to send. Topic, partition, offset and
+ * timestamp are ignored: the record goes where produce sends it and gets a fresh timestamp.
+ */
+export function parseJsonRecord(text: string, line: number): OutgoingRecord {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw usageError(`Line ${line} is not valid JSON: ${(error as Error).message}.`, 'Each line must be one object as `kcl consume --output json` writes it.')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw usageError(`Line ${line} is not a JSON object.`, 'Each line must be one object as `kcl consume --output json` writes it, e.g. {"key":"k","value":"v"}.')
+  }
+  const object = parsed as Record<string, unknown>
+  if (!('value' in object)) throw usageError(`Line ${line} has no "value".`, 'Give "value" (null for a tombstone).')
+  const headers: RecordHeader[] = []
+  if (object.headers !== undefined && object.headers !== null) {
+    if (typeof object.headers !== 'object' || Array.isArray(object.headers)) {
+      throw usageError(`Line ${line}: "headers" must be an object of header names to values.`)
+    }
+    for (const [key, value] of Object.entries(object.headers as Record<string, unknown>)) {
+      for (const one of Array.isArray(value) ? value : [value]) {
+        headers.push([key, decodeBytes(one, `header "${key}"`, line) ?? Buffer.alloc(0)])
+      }
+    }
+  }
+  return {key: decodeBytes(object.key, '"key"', line), value: decodeBytes(object.value, '"value"', line), headers}
+}
+
+/** `--header k=v`: the key is everything before the first "=". */
+export function parseHeader(text: string): RecordHeader {
+  const equals = text.indexOf('=')
+  if (equals <= 0) throw usageError(`--header "${text}" is not key=value.`, 'For example --header source=kcl.')
+  return [text.slice(0, equals), Buffer.from(text.slice(equals + 1), 'utf8')]
+}
+
+function textOf(bytes: Buffer | null): string {
+  if (bytes === null) return ''
+  return isUtf8(bytes) ? bytes.toString('utf8') : `base64:${bytes.toString('base64')}`
+}
+
+/** The default text output: the value, binary ones marked as base64, one per line. */
+export function formatText(record: ConsumedRecord): string {
+  return `${record.value === null ? '(null)' : textOf(record.value)}\n`
+}
+
+const FORMAT_FIELDS: Record<string, (record: ConsumedRecord) => string> = {
+  t: (r) => r.topic,
+  p: (r) => String(r.partition),
+  o: (r) => String(r.offset),
+  k: (r) => textOf(r.key),
+  v: (r) => textOf(r.value),
+  s: (r) => textOf(r.value),
+  T: (r) => String(r.timestamp),
+  h: (r) => r.headers.map(([key, value]) => `${key}=${textOf(value)}`).join(','),
+  '%': () => '%',
+}
+
+export const FORMAT_HELP = '%t topic, %p partition, %o offset, %k key, %v (or %s) value, %T timestamp (ms), %h headers k=v,…, %% a percent sign; \\n and \\t work'
+
+/** Compiles a kcat-like --format template once; each record then renders in one pass. */
+export function compileFormat(template: string): (record: ConsumedRecord) => string {
+  const pieces: (string | ((record: ConsumedRecord) => string))[] = []
+  let literal = ''
+  for (let i = 0; i < template.length; i++) {
+    const char = template[i]
+    const next = template[i + 1]
+    if (char === '%' && next !== undefined && FORMAT_FIELDS[next]) {
+      if (literal) pieces.push(literal)
+      literal = ''
+      pieces.push(FORMAT_FIELDS[next])
+      i++
+    } else if (char === '%') {
+      throw usageError(`--format has an unknown field "%${next ?? ''}".`, `Fields: ${FORMAT_HELP}.`)
+    } else if (char === '\\' && (next === 'n' || next === 't')) {
+      literal += next === 'n' ? '\n' : '\t'
+      i++
+    } else {
+      literal += char
+    }
+  }
+  if (!literal.endsWith('\n')) literal += '\n'
+  pieces.push(literal)
+  return (record) => {
+    let out = ''
+    for (const piece of pieces) out += typeof piece === 'string' ? piece : piece(record)
+    return out
+  }
+}
+
+/**
+ * Splits a byte stream into lines (on \n, bytes kept as they are, so non-UTF-8 lines survive), calling
+ * `onLine` for each; returns a function to call with each chunk and one to flush the last partial line.
+ */
+export function lineSplitter(onLine: (line: Buffer) => void): {push(chunk: Buffer): void; end(): void} {
+  let rest: Buffer | null = null
+  return {
+    push(chunk) {
+      let start = 0
+      let newline = chunk.indexOf(0x0a, start)
+      if (rest !== null && newline !== -1) {
+        onLine(Buffer.concat([rest, chunk.subarray(0, newline)]))
+        rest = null
+        start = newline + 1
+        newline = chunk.indexOf(0x0a, start)
+      }
+      while (newline !== -1) {
+        onLine(chunk.subarray(start, newline))
+        start = newline + 1
+        newline = chunk.indexOf(0x0a, start)
+      }
+      if (start < chunk.length) rest = rest === null ? chunk.subarray(start) : Buffer.concat([rest, chunk.subarray(start)])
+    },
+    end() {
+      if (rest !== null && rest.length > 0) onLine(rest)
+      rest = null
+    },
+  }
+}

@@ -1,0 +1,173 @@
+import {connect} from 'node:net'
+
+/**
+ * A minimal Kafka wire-protocol client for the few requests kafkajs cannot make: DescribeQuorum (the KRaft
+ * active controller) and a cheap per-broker Metadata probe used while waiting for brokers to come up.
+ * One connection per request; good enough for status checks, not for data.
+ */
+
+export class Writer {
+  private readonly chunks: Buffer[] = []
+
+  int8(value: number): this {
+    const b = Buffer.alloc(1)
+    b.writeInt8(value)
+    return this.push(b)
+  }
+  int16(value: number): this {
+    const b = Buffer.alloc(2)
+    b.writeInt16BE(value)
+    return this.push(b)
+  }
+  int32(value: number): this {
+    const b = Buffer.alloc(4)
+    b.writeInt32BE(value)
+    return this.push(b)
+  }
+  uvarint(value: number): this {
+    const bytes: number[] = []
+    let rest = value >>> 0
+    while (rest > 0x7f) {
+      bytes.push((rest & 0x7f) | 0x80)
+      rest >>>= 7
+    }
+    bytes.push(rest)
+    return this.push(Buffer.from(bytes))
+  }
+  /** A classic (int16-length) nullable string. */
+  string(value: string | null): this {
+    if (value === null) return this.int16(-1)
+    const b = Buffer.from(value, 'utf8')
+    return this.int16(b.length).push(b)
+  }
+  compactString(value: string): this {
+    const b = Buffer.from(value, 'utf8')
+    return this.uvarint(b.length + 1).push(b)
+  }
+  /** An empty set of tagged fields, which ends every struct in flexible versions. */
+  noTags(): this {
+    return this.uvarint(0)
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks)
+  }
+  private push(b: Buffer): this {
+    this.chunks.push(b)
+    return this
+  }
+}
+
+export class Reader {
+  private offset = 0
+  private readonly buffer: Buffer
+
+  constructor(buffer: Buffer) {
+    this.buffer = buffer
+  }
+
+  int8(): number {
+    return this.advance(1, this.buffer.readInt8(this.offset))
+  }
+  int16(): number {
+    return this.advance(2, this.buffer.readInt16BE(this.offset))
+  }
+  int32(): number {
+    return this.advance(4, this.buffer.readInt32BE(this.offset))
+  }
+  int64(): bigint {
+    return this.advance(8, this.buffer.readBigInt64BE(this.offset))
+  }
+  uvarint(): number {
+    let value = 0
+    let shift = 0
+    for (;;) {
+      const byte = this.buffer.readUInt8(this.offset++)
+      value |= (byte & 0x7f) << shift
+      if ((byte & 0x80) === 0) return value >>> 0
+      shift += 7
+    }
+  }
+  string(): string | null {
+    const length = this.int16()
+    if (length < 0) return null
+    return this.advance(length, this.buffer.toString('utf8', this.offset, this.offset + length))
+  }
+  compactString(): string | null {
+    const length = this.uvarint() - 1
+    if (length < 0) return null
+    return this.advance(length, this.buffer.toString('utf8', this.offset, this.offset + length))
+  }
+  /** Reads and drops a struct's tagged fields. */
+  skipTags(): void {
+    const count = this.uvarint()
+    for (let i = 0; i < count; i++) {
+      this.uvarint()
+      this.offset += this.uvarint()
+    }
+  }
+  array<T>(readItem: () => T): T[] {
+    const count = this.int32()
+    return Array.from({length: Math.max(count, 0)}, readItem)
+  }
+  compactArray<T>(readItem: () => T): T[] {
+    const count = this.uvarint() - 1
+    return Array.from({length: Math.max(count, 0)}, readItem)
+  }
+  private advance<T>(size: number, value: T): T {
+    this.offset += size
+    return value
+  }
+}
+
+export interface BrokerAddress {
+  host: string
+  port: number
+}
+
+export function parseAddress(address: string): BrokerAddress {
+  const at = address.lastIndexOf(':')
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1')
+  return {host, port: Number(address.slice(at + 1))}
+}
+
+let nextCorrelationId = 1
+
+/**
+ * Sends one request and returns a reader at the start of the response body (past the response header). `flexible` selects
+ * request header v2 / response header v1 (tagged fields), as the API version in use requires.
+ */
+export function sendRequest(
+  address: BrokerAddress,
+  request: {apiKey: number; apiVersion: number; flexible: boolean; body: Buffer},
+  timeoutMs = 5000,
+): Promise<Reader> {
+  const correlationId = nextCorrelationId++
+  const header = new Writer().int16(request.apiKey).int16(request.apiVersion).int32(correlationId).string('kcl')
+  if (request.flexible) header.noTags()
+  const payload = Buffer.concat([header.bytes(), request.body])
+  const frame = Buffer.concat([new Writer().int32(payload.length).bytes(), payload])
+
+  return new Promise((resolve, reject) => {
+    const socket = connect({host: address.host, port: address.port, timeout: timeoutMs})
+    let received = Buffer.alloc(0)
+    const fail = (error: Error) => {
+      socket.destroy()
+      reject(error)
+    }
+    socket.on('connect', () => socket.write(frame))
+    socket.on('timeout', () => fail(new Error(`no answer from ${address.host}:${address.port} within ${timeoutMs} ms`)))
+    socket.on('error', fail)
+    socket.on('close', () => reject(new Error(`${address.host}:${address.port} closed the connection`)))
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      if (received.length < 4) return
+      const size = received.readInt32BE(0)
+      if (received.length < 4 + size) return
+      socket.destroy()
+      const reader = new Reader(received.subarray(4, 4 + size))
+      if (reader.int32() !== correlationId) return reject(new Error('Kafka answered a different request'))
+      if (request.flexible) reader.skipTags()
+      resolve(reader)
+    })
+  })
+}

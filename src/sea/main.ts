@@ -1,0 +1,30 @@
+// Entry point of the standalone binary: bin/build-binary.mjs bundles this file with everything it imports into one
+// CommonJS script for Node's single-executable-application support. A SEA can require only Node's built-in modules,
+// so oclif must not look for command files, package.json, manifests or plugins on disk: it gets all of them from here.
+import {Plugin, execute, type Interfaces} from '@oclif/core'
+import {dirname} from 'node:path'
+import {getAsset} from 'node:sea'
+import packageJson from '../../package.json' with {type: 'json'}
+
+async function main(): Promise<void> {
+  const pjson = packageJson as unknown as Interfaces.PJSON
+  // Nothing is read from here; oclif only needs some root.
+  const root = dirname(process.execPath)
+  const plugin = new Plugin({isRoot: true, root, pjson})
+  // The build computes oclif's manifest (ids, flags, help texts of every command) from the command table. With it,
+  // --version and --help never evaluate the commands and their dependencies; a command's run loads the table.
+  // Both hooks replace private methods of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts covers them.
+  const manifest = JSON.parse(getAsset('oclif.manifest.json', 'utf8')) as Interfaces.Manifest
+  Object.assign(plugin, {
+    _manifest: async () => {
+      plugin.commandIDs = Object.keys(manifest.commands)
+      return manifest
+    },
+    loadCommandsFromTarget: async () => (await import('../commands.ts')).COMMANDS,
+  })
+  await plugin.load()
+  // A provided plugin map makes oclif skip its user, dev and core plugin discovery (none exist for kcl).
+  await execute({loadOptions: {root, pjson, plugins: new Map([[plugin.name, plugin]])}})
+}
+
+void main()

@@ -1,0 +1,70 @@
+import {table} from './table.ts'
+import type {GroupListEntry, GroupView, ResetResult} from '../kafka/groups.ts'
+import type {TopicDescription, TopicSummary} from '../kafka/topics.ts'
+
+const list = (numbers: number[]): string => numbers.join(',')
+
+export function renderTopicList(topics: TopicSummary[]): string {
+  if (topics.length === 0) return 'No topics yet. Create one with `kcl topic create NAME`.'
+  return table(['NAME', 'PARTITIONS', 'REPLICAS'], topics.map((t) => [t.name, String(t.partitions), String(t.replicationFactor)]))
+}
+
+export function renderTopicDescription(topic: TopicDescription): string {
+  const lines = [`Topic ${topic.name}: ${topic.partitions.length} partition${topic.partitions.length === 1 ? '' : 's'}, replication factor ${topic.replicationFactor}`, '']
+  lines.push(
+    table(
+      ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'OFFSETS', 'STATUS'],
+      topic.partitions.map((p) => [
+        String(p.partition),
+        p.leader < 0 ? 'none' : String(p.leader),
+        list(p.replicas),
+        list(p.isr),
+        `${p.low}-${p.high}`,
+        p.offline ? 'OFFLINE' : p.underReplicated ? 'UNDER-REPLICATED' : 'ok',
+      ]),
+    ),
+  )
+  lines.push('')
+  if (topic.configs.length === 0) lines.push('Configs: all broker defaults.')
+  else lines.push('Configs set on this topic:', ...topic.configs.map((c) => `  ${c.name}=${c.sensitive ? '(hidden)' : (c.value ?? '')}`))
+  return lines.join('\n')
+}
+
+export function renderGroupList(groups: GroupListEntry[]): string {
+  if (groups.length === 0) return 'No consumer groups yet. `kcl consume TOPIC --group NAME` makes one.'
+  return table(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.state, String(g.members)]))
+}
+
+export function renderGroupDescription(group: GroupView): string {
+  const lines = [`Group ${group.groupId}: ${group.state}, ${group.members.length} member${group.members.length === 1 ? '' : 's'}, total lag ${group.totalLag}`]
+  if (group.members.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['CLIENT-ID', 'HOST', 'PARTITIONS'],
+        group.members.map((m) => [m.clientId, m.host, m.partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ') || '-']),
+      ),
+    )
+  }
+  if (group.offsets.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG', 'OWNER'],
+        group.offsets.map((o) => [o.topic, String(o.partition), o.committed === null ? '-' : String(o.committed), String(o.end), o.lag === null ? '-' : String(o.lag), o.owner ?? '-']),
+      ),
+    )
+  }
+  return lines.join('\n')
+}
+
+export function renderResetPlan(result: ResetResult): string {
+  const rows = table(
+    ['TOPIC', 'PARTITION', 'CURRENT', 'NEW'],
+    result.plan.map((p) => [result.topic, String(p.partition), p.current === null ? '-' : String(p.current), String(p.target)]),
+  )
+  const footer = result.executed
+    ? `Offsets of group ${result.groupId} on ${result.topic} reset.`
+    : 'Nothing changed: this is the plan. Add --execute to apply it.'
+  return `${rows}\n\n${footer}`
+}

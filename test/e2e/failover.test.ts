@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
+import type {Consumer, Producer} from 'kafkajs'
+import {loadKafkajs} from '../../src/kafka/kafkajs.ts'
+import {kcl, tempKclHome} from '../support/kcl.ts'
+
+// Issue 5's proof on one real 3-broker cluster: failover and restore, twice, under a steady acks=all
+// producer and a consumer group, with every number consumed exactly once; then the seed 000 flow, and the
+// broker commands.
+const home = tempKclHome()
+const NAME = 'e2e-failover'
+const PORT = 33092
+const servers = [0, 1, 2].map((i) => `localhost:${PORT + i}`)
+
+function run(args: string[]) {
+  return kcl([...args, '--name', NAME], {env: {KCL_HOME: home}})
+}
+
+/** oclif wraps error messages to the terminal width; the words are what matters. */
+function unwrapped(stderr: string): string {
+  return stderr.replace(/\s*\n\s*›\s*/g, ' ')
+}
+
+function json<T>(result: {stdout: string}): T {
+  return JSON.parse(result.stdout) as T
+}
+
+interface PartitionState {
+  topic: string
+  partition: number
+  leader: number
+  replicas: number[]
+  isr: number[]
+}
+
+interface Failover {
+  stoppedBroker: number
+  controllerBefore: number
+  controllerAfter: number
+  electionMs: number | null
+  probeAckedMs: number
+  probe: {records: {partition: number; offset: number}[]; readBack: boolean}
+  movedLeaders: {topic: string; partition: number; from: number; to: number}[]
+  before: PartitionState[]
+  after: PartitionState[]
+}
+
+interface Status {
+  activeController: number
+  brokers: {nodeId: number; state: string; registered: boolean; activeController: boolean}[]
+}
+
+async function failoverAndRestore(): Promise<void> {
+  const failover = await run(['cluster', 'failover', '--json'])
+  assert.equal(failover.exitCode, 0, failover.stderr)
+  const result = json<Failover>(failover)
+  assert.notEqual(result.controllerAfter, result.controllerBefore, 'another node took over as controller')
+  assert.equal(result.stoppedBroker, result.controllerBefore, 'the active controller was stopped')
+  assert.ok(result.electionMs !== null && result.electionMs > 0)
+  assert.equal(result.probe.records.length, 3, 'a probe on every partition of __kcl_probe')
+  assert.equal(result.probe.readBack, true)
+  for (const moved of result.movedLeaders) assert.equal(moved.from, result.stoppedBroker)
+  assert.ok(result.after.every((p) => p.leader !== result.stoppedBroker && !p.isr.includes(result.stoppedBroker)))
+
+  const status = await run(['status', '--json'])
+  const s = json<Status>(status)
+  assert.equal(s.activeController, result.controllerAfter)
+  assert.equal(s.brokers.find((b) => b.nodeId === result.stoppedBroker)?.state, 'exited')
+
+  await sleep(2000) // traffic keeps flowing on two brokers
+  const restore = await run(['cluster', 'restore', '--json'])
+  assert.equal(restore.exitCode, 0, restore.stderr)
+  assert.deepEqual(json<{started: number[]}>(restore).started, [result.stoppedBroker])
+  await assertAllInSync()
+}
+
+async function assertAllInSync(): Promise<void> {
+  const {Kafka, logLevel} = await loadKafkajs()
+  const admin = new Kafka({clientId: 'kcl-e2e-check', brokers: servers, logLevel: logLevel.NOTHING}).admin()
+  await admin.connect()
+  try {
+    const {topics} = await admin.fetchTopicMetadata()
+    const behind = topics.flatMap((t) => t.partitions.filter((p) => p.isr.length !== p.replicas.length || p.leader < 0).map((p) => `${t.name}[${p.partitionId}]`))
+    assert.deepEqual(behind, [], 'every partition fully in sync')
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+before(async () => {
+  const up = await run(['up', '--brokers', '3', '--port', String(PORT), '--json'])
+  assert.equal(up.exitCode, 0, up.stderr)
+})
+
+after(async () => {
+  await run(['down', '--volumes', '--yes'])
+})
+
+describe('kcl cluster failover and restore on a real 3-broker cluster', () => {
+  it('refuses unknown and stopped brokers with one line, changing nothing', async () => {
+    const unknown = await run(['cluster', 'failover', '--broker', '7'])
+    assert.equal(unknown.exitCode, 2)
+    assert.match(unwrapped(unknown.stderr), /has no broker 7: its brokers are 1 to 3\./)
+    assert.doesNotMatch(unknown.stderr, /\n\s+at /, 'no stack trace')
+    const status = json<Status>(await run(['status', '--json']))
+    assert.ok(status.brokers.every((b) => b.state === 'running'))
+  })
+
+  it('every number is consumed exactly once across two failovers and restores, under acks=all traffic', async () => {
+    const topic = 'failover-numbers'
+    const create = await run(['topic', 'create', topic, '--partitions', '3', '--replication-factor', '3', '--config', 'min.insync.replicas=2'])
+    assert.equal(create.exitCode, 0, create.stderr)
+
+    const {Kafka, logLevel} = await loadKafkajs()
+    const kafka = new Kafka({clientId: 'kcl-e2e-failover', brokers: servers, logLevel: logLevel.NOTHING, retry: {retries: 50, initialRetryTime: 100, maxRetryTime: 1000}})
+    const producer: Producer = kafka.producer({idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false})
+    // Offsets are committed synchronously after each message, so a coordinator move can re-deliver at most
+    // a message whose commit failed; those would show up as duplicates at the same partition and offset.
+    const consumer: Consumer = kafka.consumer({groupId: 'e2e-failover-numbers', sessionTimeout: 30_000, heartbeatInterval: 1000})
+    const consumed: {value: number; partition: number; offset: string}[] = []
+    const sendErrors: string[] = []
+    let produced = 0
+    let producing = true
+
+    await producer.connect()
+    await consumer.connect()
+    await consumer.subscribe({topic, fromBeginning: true})
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({partition, message}) => {
+        consumed.push({value: Number(message.value?.toString()), partition, offset: message.offset})
+        await consumer.commitOffsets([{topic, partition, offset: String(Number(message.offset) + 1)}])
+      },
+    })
+    const producerLoop = (async () => {
+      while (producing) {
+        const next = produced + 1
+        try {
+          await producer.send({topic, acks: -1, messages: [{key: String(next), value: String(next)}]})
+          produced = next
+        } catch (error) {
+          // A send that kafkajs gave up on may still have been written: retrying it could duplicate.
+          sendErrors.push(`${next}: ${(error as Error).message}`)
+          produced = next
+        }
+        await sleep(20)
+      }
+    })()
+
+    try {
+      while (consumed.length < 100) await sleep(200)
+      await failoverAndRestore()
+      await failoverAndRestore()
+    } finally {
+      producing = false
+      await producerLoop
+    }
+    const deadline = Date.now() + 60_000
+    while (new Set(consumed.map((c) => c.value)).size < produced && Date.now() < deadline) await sleep(500)
+    await consumer.disconnect()
+    await producer.disconnect()
+
+    const counts = new Map<number, number>()
+    for (const c of consumed) counts.set(c.value, (counts.get(c.value) ?? 0) + 1)
+    const duplicates = [...counts].filter(([, n]) => n > 1).map(([v]) => v)
+    const redelivered = duplicates.filter((v) => new Set(consumed.filter((c) => c.value === v).map((c) => `${c.partition}:${c.offset}`)).size === 1)
+    const gaps = Array.from({length: produced}, (_, i) => i + 1).filter((v) => !counts.has(v))
+    assert.deepEqual(sendErrors, [], 'no send failed for good')
+    assert.deepEqual(
+      {duplicates: duplicates.length, redeliveredSameOffset: redelivered.length, gaps: gaps.slice(0, 20)},
+      {duplicates: 0, redeliveredSameOffset: 0, gaps: []},
+      `produced ${produced}, consumed ${consumed.length}`,
+    )
+    assert.ok(produced > 200, `enough traffic ran through the failovers (${produced})`)
+  })
+
+  it('seed 000: a consumer started before the failover receives "the rain has stopped", sent after it', async () => {
+    const create = await run(['topic', 'create', 'weather-updates'])
+    assert.equal(create.exitCode, 0, create.stderr)
+    assert.equal((await run(['produce', 'weather-updates', 'it has started raining'])).exitCode, 0)
+    const consumer = kcl(['consume', 'weather-updates', '--name', NAME], {env: {KCL_HOME: home}, timeoutMs: 600_000})
+    let output = ''
+    consumer.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    try {
+      const until = async (text: string) => {
+        const deadline = Date.now() + 90_000
+        while (!output.includes(text) && Date.now() < deadline) await sleep(200)
+        assert.ok(output.includes(text), `consumer output ${JSON.stringify(output)} lacks "${text}"`)
+      }
+      await until('it has started raining')
+      const failover = await run(['cluster', 'failover'])
+      assert.equal(failover.exitCode, 0, failover.stderr)
+      assert.match(failover.stdout, /Controller: {2}node \d → node \d/)
+      assert.match(failover.stdout, /weather-updates +0 +1,2,3 +/)
+      const produce = await run(['produce', 'weather-updates', 'the rain has stopped'])
+      assert.equal(produce.exitCode, 0, produce.stderr)
+      await until('the rain has stopped')
+    } finally {
+      consumer.kill('SIGINT')
+      await consumer
+    }
+    const restore = await run(['cluster', 'restore'])
+    assert.equal(restore.exitCode, 0, restore.stderr)
+    assert.match(restore.stdout, /is back: every one of the \d+ partitions has its full ISR again/)
+  })
+
+  it('broker stop, start and restart; status marks the stopped broker and the controller', async () => {
+    const status = json<Status>(await run(['status', '--json']))
+    const other = [1, 2, 3].find((id) => id !== status.activeController)!
+    const stop = await run(['broker', 'stop', String(other), '--json'])
+    assert.equal(stop.exitCode, 0, stop.stderr)
+    assert.equal(json<{wasController: boolean; activeController: number}>(stop).activeController, status.activeController)
+    const table = await run(['status'])
+    assert.match(table.stdout, new RegExp(`\\n${other} +kafka-${other} +exited .* stopped`))
+    assert.match(table.stdout, new RegExp(`\\n${status.activeController} +kafka-${status.activeController} .* active controller`))
+
+    const again = await run(['broker', 'stop', String(other)])
+    assert.equal(again.exitCode, 2)
+    assert.match(unwrapped(again.stderr), /Broker \d of cluster "e2e-failover" is not running \(exited\)/)
+
+    const start = await run(['broker', 'start', String(other), '--json'])
+    assert.equal(start.exitCode, 0, start.stderr)
+    const restart = await run(['broker', 'restart', String(status.activeController), '--kill', '--json'])
+    assert.equal(restart.exitCode, 0, restart.stderr)
+    const restarted = json<{wasController: boolean; activeController: number}>(restart)
+    assert.equal(restarted.wasController, true)
+    assert.notEqual(restarted.activeController, status.activeController)
+    const restore = await run(['cluster', 'restore', '--json'])
+    assert.equal(restore.exitCode, 0, restore.stderr)
+    await assertAllInSync()
+  })
+})

@@ -1,0 +1,45 @@
+import {execa, type Result} from 'execa'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {homedir, tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const KCL_BIN = join(REPO_ROOT, 'bin', 'kcl.js')
+
+/**
+ * The Kafka image the e2e tests run kcl's compose files against, as prepared by `npm run test:env`
+ * (the official apache/kafka image when present, else the locally built stand-in).
+ */
+export function kafkaImage(): string {
+  if (process.env.KCL_KAFKA_IMAGE) return process.env.KCL_KAFKA_IMAGE
+  const file = join(homedir(), '.cache', 'kcl-test-env', 'kafka-image')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    throw new Error(`No Kafka image for the e2e tests: ${file} is missing. Run \`npm run test:env\` first.`)
+  }
+}
+
+/** A private KCL_HOME, so tests never see a developer's own clusters' files. */
+export function tempKclHome(): string {
+  return mkdtempSync(join(tmpdir(), 'kcl-test-home-'))
+}
+
+export interface KclRun {
+  env?: Record<string, string | undefined>
+  input?: string
+  timeoutMs?: number
+  cwd?: string
+}
+
+/** Runs the built kcl (dist/) with the project's Node, as a user would, and never throws on a non-zero exit. */
+export function kcl(args: string[], options: KclRun = {}): Promise<Result<{reject: false}>> {
+  return execa(process.execPath, [KCL_BIN, ...args], {
+    reject: false,
+    cwd: options.cwd ?? REPO_ROOT,
+    input: options.input,
+    timeout: options.timeoutMs ?? 300_000,
+    env: {KCL_KAFKA_IMAGE: kafkaImage(), NO_COLOR: '1', ...options.env},
+  }) as Promise<Result<{reject: false}>>
+}

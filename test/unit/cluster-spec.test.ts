@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {KclError} from '../../src/errors.ts'
+import {DEFAULT_IMAGE, newClusterSpec, newKraftClusterId, validateSpecRequest} from '../../src/cluster/spec.ts'
+import {parseBootstrapServers} from '../../src/cluster/resolve.ts'
+
+function rejects(request: Parameters<typeof validateSpecRequest>[0], pattern: RegExp): void {
+  assert.throws(() => validateSpecRequest(request), (error: unknown) => error instanceof KclError && error.exitCode === 2 && pattern.test(error.message))
+}
+
+describe('cluster spec validation', () => {
+  it('accepts sensible requests', () => {
+    validateSpecRequest({name: 'dev-2', brokers: 9, basePort: 19092, image: 'apache/kafka:4.3.1', heap: '1g'})
+    validateSpecRequest({image: 'localhost:5000/mirror/kafka:4.3.1'})
+    validateSpecRequest({image: `apache/kafka@sha256:${'a'.repeat(64)}`})
+  })
+
+  it('rejects bad names, sizes, ports, images and heaps with a usage error', () => {
+    rejects({name: 'Dev'}, /not a valid cluster name/)
+    rejects({name: '-dev'}, /not a valid cluster name/)
+    rejects({name: 'a'.repeat(41)}, /not a valid cluster name/)
+    rejects({name: 'dev;rm -rf /'}, /not a valid cluster name/)
+    rejects({brokers: 0}, /--brokers must be/)
+    rejects({brokers: 10}, /--brokers must be/)
+    rejects({brokers: 1.5}, /--brokers must be/)
+    rejects({basePort: 80}, /--port must be/)
+    rejects({basePort: 65535, brokers: 3}, /--port must be a whole number from 1024 to 65533/)
+    rejects({image: 'Apache/Kafka'}, /not a Docker image reference/)
+    rejects({image: 'kafka:4 --privileged'}, /not a Docker image reference/)
+    rejects({heap: '512'}, /--heap must be/)
+  })
+
+  it('takes the image from KCL_KAFKA_IMAGE unless --image is given, and checks it too', () => {
+    assert.equal(newClusterSpec({}, {}).image, DEFAULT_IMAGE)
+    assert.equal(newClusterSpec({}, {KCL_KAFKA_IMAGE: 'kcl-test/kafka:4.3.1'}).image, 'kcl-test/kafka:4.3.1')
+    assert.equal(newClusterSpec({image: 'a/b:1'}, {KCL_KAFKA_IMAGE: 'kcl-test/kafka:4.3.1'}).image, 'a/b:1')
+    assert.throws(() => newClusterSpec({}, {KCL_KAFKA_IMAGE: 'not an image'}), /not a Docker image reference/)
+  })
+
+  it('makes KRaft cluster ids the way Kafka does: 22 URL-safe base64 characters', () => {
+    const ids = new Set(Array.from({length: 50}, newKraftClusterId))
+    assert.equal(ids.size, 50)
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/)
+  })
+
+  it('parses bootstrap server lists and rejects malformed ones', () => {
+    assert.deepEqual(parseBootstrapServers('localhost:9092, kafka-2:19092,[::1]:9093', '-b'), ['localhost:9092', 'kafka-2:19092', '[::1]:9093'])
+    for (const bad of ['', 'localhost', 'localhost:port', 'a b:1', 'host:70000', 'http://x:1']) {
+      assert.throws(() => parseBootstrapServers(bad, '-b'), (error: unknown) => error instanceof KclError && error.exitCode === 2)
+    }
+  })
+})

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
+import {describe, it} from 'node:test'
+import {parse} from 'yaml'
+import {Ajv2020} from 'ajv/dist/2020.js'
+import {renderCompose, renderComposeObject, type ComposeVariant} from '../../src/compose/render.ts'
+import {newClusterSpec, type ClusterSpec} from '../../src/cluster/spec.ts'
+
+// The Compose Specification's JSON schema (Apache-2.0), as shipped in compose-go v2.16.2, which docker compose v2 validates with.
+const schema = JSON.parse(readFileSync(new URL('../fixtures/compose-spec.json', import.meta.url), 'utf8'))
+const validate = new Ajv2020({strict: false, allErrors: true}).compile(schema)
+
+type Service = {environment: Record<string, string>; ports: string[]; labels: Record<string, string>; volumes: string[]; hostname: string}
+
+function spec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
+  return {...newClusterSpec({name: 'test'}), ...overrides}
+}
+
+function services(s: ClusterSpec, variant: ComposeVariant = 'v2'): Record<string, Service> {
+  return renderComposeObject(s, variant).services as unknown as Record<string, Service>
+}
+
+describe('compose rendering', () => {
+  for (const brokers of [1, 2, 3, 4, 9]) {
+    for (const variant of ['v2', 'v1'] as const) {
+      it(`renders ${brokers} broker(s) for compose ${variant} into a file the Compose schema accepts`, () => {
+        const document = parse(renderCompose(spec({brokers}), variant))
+        assert.equal(validate(document), true, JSON.stringify(validate.errors))
+        assert.deepEqual(Object.keys(document.services), Array.from({length: brokers}, (_, i) => `kafka-${i + 1}`))
+        assert.equal(Object.keys(document).some((key) => key.startsWith('x-')), false, 'template-only blocks are dropped')
+        assert.equal(JSON.stringify(document).includes('{{'), false, 'every placeholder is filled')
+        if (variant === 'v2') assert.equal(document.name, 'kcl-test')
+        else assert.equal(document.version, '2.4')
+      })
+    }
+  }
+
+  it('gives every node its own id, advertised host port, volume and labels', () => {
+    const rendered = services(spec({brokers: 3, basePort: 19092}))
+    for (const id of [1, 2, 3]) {
+      const node = rendered[`kafka-${id}`] as Service
+      assert.equal(node.environment.KAFKA_NODE_ID, String(id))
+      assert.equal(node.environment.KAFKA_ADVERTISED_LISTENERS, `DOCKER://kafka-${id}:19092,HOST://localhost:${19091 + id}`)
+      assert.deepEqual(node.ports, [`127.0.0.1:${19091 + id}:9092`])
+      assert.deepEqual(node.volumes, [`kafka-${id}-data:/var/lib/kafka/data`])
+      assert.equal(node.labels['com.kcl.cluster'], 'test')
+      assert.equal(node.labels['com.kcl.node-id'], String(id))
+      assert.equal(node.hostname, `kafka-${id}`)
+      assert.equal('container_name' in node, false, 'fixed container names collide between clusters')
+    }
+  })
+
+  it('uses a quorum of one controller below three brokers and of three from three on', () => {
+    const two = services(spec({brokers: 2}))
+    assert.equal(two['kafka-1']?.environment.KAFKA_PROCESS_ROLES, 'broker,controller')
+    assert.equal(two['kafka-2']?.environment.KAFKA_PROCESS_ROLES, 'broker')
+    assert.equal(two['kafka-2']?.environment.KAFKA_CONTROLLER_QUORUM_VOTERS, '1@kafka-1:9093')
+    const five = services(spec({brokers: 5}))
+    assert.deepEqual(
+      Object.values(five).map((node) => node.environment.KAFKA_PROCESS_ROLES),
+      ['broker,controller', 'broker,controller', 'broker,controller', 'broker', 'broker'],
+    )
+    for (const node of Object.values(five)) {
+      assert.equal(node.environment.KAFKA_CONTROLLER_QUORUM_VOTERS, '1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093')
+    }
+  })
+
+  it('sizes replication to the cluster', () => {
+    const expectations = [
+      {brokers: 1, internal: '1', internalIsr: '1', defaultRf: '1', minIsr: '1'},
+      {brokers: 2, internal: '2', internalIsr: '1', defaultRf: '2', minIsr: '1'},
+      {brokers: 3, internal: '3', internalIsr: '2', defaultRf: '3', minIsr: '2'},
+      {brokers: 6, internal: '3', internalIsr: '2', defaultRf: '3', minIsr: '2'},
+    ]
+    for (const {brokers, internal, internalIsr, defaultRf, minIsr} of expectations) {
+      for (const node of Object.values(services(spec({brokers})))) {
+        assert.equal(node.environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, internal)
+        assert.equal(node.environment.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR, internal)
+        assert.equal(node.environment.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR, internalIsr)
+        assert.equal(node.environment.KAFKA_DEFAULT_REPLICATION_FACTOR, defaultRf)
+        assert.equal(node.environment.KAFKA_MIN_INSYNC_REPLICAS, minIsr)
+      }
+    }
+  })
+
+  it('publishes on all interfaces only with expose, and sets image, cluster id and heap', () => {
+    const s = spec({brokers: 1, expose: true, image: 'registry.example.com/kafka:4.3.1', heap: '1g'})
+    const node = services(s)['kafka-1'] as Service & {image: string}
+    assert.deepEqual(node.ports, ['0.0.0.0:9092:9092'])
+    assert.equal(node.image, 'registry.example.com/kafka:4.3.1')
+    assert.equal(node.environment.CLUSTER_ID, s.clusterId)
+    assert.equal(node.environment.KAFKA_HEAP_OPTS, '-Xmx1g -Xms1g')
+  })
+
+  it('labels the network and every volume with the cluster', () => {
+    const document = renderComposeObject(spec({brokers: 4}), 'v2') as unknown as {
+      networks: {default: {labels: Record<string, string>}}
+      volumes: Record<string, {labels: Record<string, string>}>
+    }
+    assert.equal(document.networks.default.labels['com.kcl.cluster'], 'test')
+    assert.deepEqual(Object.keys(document.volumes), ['kafka-1-data', 'kafka-2-data', 'kafka-3-data', 'kafka-4-data'])
+    for (const volume of Object.values(document.volumes)) assert.equal(volume.labels['com.kcl.cluster'], 'test')
+  })
+})

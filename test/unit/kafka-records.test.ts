@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import type {ConsumedRecord} from '../../src/kafka/client.ts'
+import {compileFormat, encodeBytes, formatText, lineSplitter, parseHeader, parseJsonRecord, toJsonRecord} from '../../src/kafka/records.ts'
+
+const record = (overrides: Partial<ConsumedRecord> = {}): ConsumedRecord => ({
+  topic: 'Delivery',
+  partition: 1,
+  offset: 42,
+  timestamp: 1700000000000,
+  key: Buffer.from('k1'),
+  value: Buffer.from('hello'),
+  headers: [],
+  ...overrides,
+})
+
+describe('JSON record lines', () => {
+  it('writes text as strings and binary as marked base64', () => {
+    assert.equal(encodeBytes(Buffer.from('héllo')), 'héllo')
+    assert.deepEqual(encodeBytes(Buffer.from([0xff, 0x00, 0xfe])), {base64: '/wD+'})
+    assert.equal(encodeBytes(null), null)
+  })
+
+  it('has the lowercase keys topic, partition, offset, timestamp, key, value, headers', () => {
+    const json = toJsonRecord(record({headers: [['source', Buffer.from('kcl')]]}))
+    assert.deepEqual(Object.keys(json), ['topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers'])
+    assert.deepEqual(json.headers, {source: 'kcl'})
+  })
+
+  it('round-trips keys, values and repeated binary headers', () => {
+    const original = record({
+      key: Buffer.from([0x80, 0x81]),
+      value: Buffer.from([0, 1, 2, 255]),
+      headers: [
+        ['a', Buffer.from('1')],
+        ['a', Buffer.from([0xc3])],
+        ['b', Buffer.from('')],
+      ],
+    })
+    const line = JSON.stringify(toJsonRecord(original))
+    const back = parseJsonRecord(line, 1)
+    assert.deepEqual(back.key, original.key)
+    assert.deepEqual(back.value, original.value)
+    assert.deepEqual(back.headers, original.headers)
+  })
+
+  it('keeps null keys and tombstones', () => {
+    const back = parseJsonRecord('{"key":null,"value":null}', 3)
+    assert.equal(back.key, null)
+    assert.equal(back.value, null)
+  })
+
+  it('names the line of malformed input', () => {
+    assert.throws(() => parseJsonRecord('{"value": ', 7), /Line 7 is not valid JSON/)
+    assert.throws(() => parseJsonRecord('[1]', 2), /Line 2 is not a JSON object/)
+    assert.throws(() => parseJsonRecord('{"key":"k"}', 4), /Line 4 has no "value"/)
+    assert.throws(() => parseJsonRecord('{"value":42}', 5), /Line 5: "value" must be/)
+    assert.throws(() => parseJsonRecord('{"value":"v","headers":[1]}', 6), /Line 6: "headers"/)
+  })
+})
+
+describe('--header', () => {
+  it('splits at the first =', () => {
+    assert.deepEqual(parseHeader('a=b=c'), ['a', Buffer.from('b=c')])
+    assert.deepEqual(parseHeader('empty='), ['empty', Buffer.alloc(0)])
+  })
+  it('rejects headers without a key or =', () => {
+    assert.throws(() => parseHeader('novalue'), /not key=value/)
+    assert.throws(() => parseHeader('=v'), /not key=value/)
+  })
+})
+
+describe('text output', () => {
+  it('prints values, binary ones marked, tombstones as (null)', () => {
+    assert.equal(formatText(record()), 'hello\n')
+    assert.equal(formatText(record({value: Buffer.from([0xff])})), 'base64:/w==\n')
+    assert.equal(formatText(record({value: null})), '(null)\n')
+  })
+
+  it('fills --format templates and ends each record with a newline', () => {
+    const format = compileFormat('%t[%p]@%o %k=%v %T %h 100%%')
+    assert.equal(format(record({headers: [['h', Buffer.from('v')]]})), 'Delivery[1]@42 k1=hello 1700000000000 h=v 100%\n')
+    assert.equal(compileFormat('%s\\t%k\\n')(record()), 'hello\tk1\n')
+  })
+
+  it('rejects unknown fields', () => {
+    assert.throws(() => compileFormat('%x'), /unknown field "%x"/)
+  })
+})
+
+describe('line splitting', () => {
+  it('splits across chunks and keeps bytes as they are', () => {
+    const lines: string[] = []
+    const splitter = lineSplitter((line) => lines.push(line.toString('hex')))
+    splitter.push(Buffer.from('ab\ncd'))
+    splitter.push(Buffer.from('ef\n\n'))
+    splitter.push(Buffer.from([0xff, 0x0a, 0x67]))
+    splitter.end()
+    assert.deepEqual(lines, ['6162', '63646566', '', 'ff', '67'])
+  })
+})
