@@ -1,8 +1,7 @@
 import {clusterContainers, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
-import {withKafka} from '../kafka/client.ts'
-import {brokerMetadata, describeQuorum, firstAnswer} from '../kafka/probes.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka/probes.ts'
 import {sleep} from '../progress.ts'
 import {requireSpec} from './resolve.ts'
 import {controllerIds, DEFAULT_CLUSTER_NAME, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
@@ -162,29 +161,28 @@ export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline:
   }
 }
 
-export interface PartitionState {
-  topic: string
-  partition: number
-  /** -1 when the partition has no leader. */
-  leader: number
-  replicas: number[]
-  isr: number[]
-}
-
 /** Every partition of every topic (internal ones included) as the running brokers report it. */
 export async function partitionStates(spec: ClusterSpec, running: number[]): Promise<PartitionState[]> {
-  const topics = await withKafka(serversOf(spec, running), (client) => client.topicMetadata(), {clientId: 'kcl-failover'})
-  return topics
-    .flatMap((t) =>
-      t.partitions.map((p) => ({
-        topic: t.name,
-        partition: p.partition,
-        leader: p.leader,
-        replicas: [...p.replicas].sort((a, b) => a - b),
-        isr: [...p.isr].sort((a, b) => a - b),
-      })),
-    )
+  const partitions = await firstAnswer(running.map((id) => address(spec, id)), (broker) => topicPartitions(broker, 5000))
+  const ascending = (ids: number[]) => [...ids].sort((a, b) => a - b)
+  return partitions
+    .map((p) => ({...p, replicas: ascending(p.replicas), isr: ascending(p.isr)}))
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+}
+
+/**
+ * Retries `attempt` until it succeeds or the deadline passes: right after a topic is created or a broker
+ * stops, a broker can answer from metadata that is a moment behind the controller's.
+ */
+export async function retryUntil<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (performance.now() > deadline) throw error
+      await sleep(250)
+    }
+  }
 }
 
 export function outOfSync(partitions: PartitionState[]): PartitionState[] {

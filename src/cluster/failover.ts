@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {ExitCode, KclError} from '../errors.ts'
 import {withKafka, type KafkaClient} from '../kafka/client.ts'
+import type {PartitionState} from '../kafka/probes.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
 import {
   activeController,
@@ -9,12 +10,12 @@ import {
   partitionStates,
   quorumAfterStop,
   requireRunning,
+  retryUntil,
   runningIds,
   serversOf,
   stopContainer,
   waitForNewController,
   waitUntilNotServing,
-  type PartitionState,
 } from './brokers.ts'
 import type {ClusterSpec} from './spec.ts'
 
@@ -141,8 +142,10 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
     {
       title: `Record partition leaders and ISRs (active controller: node ${plan.controllerBefore})`,
       run: async (retitle) => {
-        await withKafka(serversOf(spec, [...survivors, target]), (client) => ensureProbeTopic(client, spec.brokers), {clientId: 'kcl-failover'})
-        before = await partitionStates(spec, [...survivors, target])
+        const all = [...survivors, target]
+        const deadline = performance.now() + PROBE_TIMEOUT_MS
+        await withKafka(serversOf(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover'})
+        before = await retryUntil(deadline, () => partitionStates(spec, all))
         retitle(`Recorded ${before.length} partitions; node ${plan.controllerBefore} is the active controller`)
       },
     },
@@ -181,7 +184,8 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
           records = await sendProbes(client, spec.brokers, probeValue, t0 + PROBE_TIMEOUT_MS)
           probeAckedMs = performance.now() - t0
           retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC}, ${seconds(probeAckedMs)} after the stop`)
-          await readProbes(client, records, probeValue, performance.now() + PROBE_TIMEOUT_MS)
+          const deadline = performance.now() + PROBE_TIMEOUT_MS
+          await retryUntil(deadline, () => readProbes(client, records, probeValue, deadline))
           readBack = true
         }, {clientId: 'kcl-failover'})
         retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC} ${seconds(probeAckedMs)} after the stop, and read back`)
@@ -217,7 +221,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
 }
 
 /** The probe topic: one partition per broker, so that some partition surely had its leader on the stopped broker. */
-export async function ensureProbeTopic(client: KafkaClient, brokers: number): Promise<void> {
+export async function ensureProbeTopic(client: KafkaClient, brokers: number, deadline: number): Promise<void> {
   const replicationFactor = Math.min(3, brokers)
   const minInsync = Math.max(1, Math.min(2, replicationFactor - 1))
   await client.createTopic({
@@ -225,6 +229,11 @@ export async function ensureProbeTopic(client: KafkaClient, brokers: number): Pr
     partitions: brokers,
     replicationFactor,
     configs: {'min.insync.replicas': String(minInsync), 'retention.ms': String(24 * 3600 * 1000)},
+  })
+  // A new topic reaches every broker's metadata a moment after the controller created it.
+  await retryUntil(deadline, async () => {
+    const [topic] = await client.topicMetadata([PROBE_TOPIC])
+    if (!topic || topic.partitions.length !== brokers || topic.partitions.some((p) => p.leader < 0)) throw new Error(`${PROBE_TOPIC} has no leaders yet`)
   })
 }
 
@@ -296,7 +305,7 @@ export async function readProbes(client: KafkaClient, records: ProbeRecord[], va
  */
 async function settledPartitions(spec: ClusterSpec, survivors: number[], stopped: number, deadline: number): Promise<PartitionState[]> {
   for (;;) {
-    const partitions = await partitionStates(spec, survivors)
+    const partitions = await retryUntil(deadline, () => partitionStates(spec, survivors))
     const settled = partitions.every((p) => p.leader !== stopped && !p.isr.includes(stopped))
     if (settled || performance.now() > deadline) return partitions
     await sleep(500)

@@ -3,7 +3,7 @@ import {ExitCode, KclError} from '../errors.ts'
 const DOCTOR = 'Run `kcl doctor` to check everything kcl needs.'
 
 /** Which of the known Docker failures happened, so `kcl doctor` can say which check failed without parsing messages. */
-export type DockerFailureKind = 'docker-missing' | 'socket-permission' | 'daemon-down' | 'compose-missing' | 'port-taken' | 'name-taken' | 'address-pools'
+export type DockerFailureKind = 'docker-missing' | 'socket-permission' | 'daemon-down' | 'compose-missing' | 'port-taken' | 'name-taken' | 'address-pools' | 'image-pull'
 
 /** A classified Docker failure: a KclError like any other, plus its kind. */
 export class DockerFailureError extends KclError {
@@ -72,6 +72,14 @@ export function classifyDockerFailure(failure: DockerFailure): KclError | undefi
   if (/Pool overlaps with other one on this address space|could not find an available, non-overlapping IPv4 address pool/i.test(stderr)) {
     return new DockerFailureError('address-pools', 'Docker could not create the cluster network: its address pools are used up or overlap another network.', {
       hint: `Remove unused networks (docker network prune) or set default-address-pools in Docker's daemon.json. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  if (/pull access denied|manifest unknown|manifest for \S+ not found|Get "?https:\/\/[^\s"]+\/v2\/"?: /i.test(stderr)) {
+    const image = /Pulling \S+ \(([^)]+)\)|pull access denied for ([^\s,]+)|manifest for (\S+) not found/i.exec(stderr)
+    const named = image ? ` ${image[1] ?? image[2] ?? image[3]}` : ''
+    return new DockerFailureError('image-pull', `Docker could not download the image${named}: the registry cannot be reached or does not have it.`, {
+      hint: `Check the network or your registry mirror, or use an apache/kafka-compatible image you already have (docker images) with --image or KCL_KAFKA_IMAGE. ${DOCTOR}`,
       exitCode: ExitCode.environment,
     })
   }

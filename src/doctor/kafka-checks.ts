@@ -1,49 +1,8 @@
-import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata} from '../kafka/probes.ts'
-import {Writer, sendRequest, type BrokerAddress, type Reader} from '../kafka/wire.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState} from '../kafka/probes.ts'
+import type {BrokerAddress} from '../kafka/wire.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 
 const KAFKA_TIMEOUT_MS = 4000
-
-export interface PartitionState {
-  topic: string
-  partition: number
-  leader: number
-  replicas: number[]
-  isr: number[]
-}
-
-export function decodeTopicMetadata(reader: Reader): PartitionState[] {
-  reader.int32() // throttle time
-  reader.array(() => {
-    reader.int32()
-    reader.string()
-    reader.int32()
-    reader.string()
-  })
-  reader.string() // cluster id
-  reader.int32() // controller id (random in KRaft)
-  return reader
-    .array(() => {
-      reader.int16() // topic error
-      const topic = reader.string() ?? ''
-      reader.int8() // internal
-      return reader.array(() => {
-        reader.int16() // partition error; a leaderless partition says so with leader -1
-        const partition = reader.int32()
-        const leader = reader.int32()
-        const replicas = reader.array(() => reader.int32())
-        const isr = reader.array(() => reader.int32())
-        return {topic, partition, leader, replicas, isr}
-      })
-    })
-    .flat()
-}
-
-/** Metadata v4 for every topic: each partition's leader, replicas and in-sync replicas. */
-export async function topicPartitions(address: BrokerAddress): Promise<PartitionState[]> {
-  const body = new Writer().int32(-1).int8(0).bytes() // all topics, no auto-creation
-  return decodeTopicMetadata(await sendRequest(address, {apiKey: 3, apiVersion: 4, flexible: false, body}, KAFKA_TIMEOUT_MS))
-}
 
 export interface RunningBroker {
   nodeId: number
@@ -139,7 +98,7 @@ export function partitionsCheckOf(name: string, partitions: PartitionState[], li
 
 export async function partitionsCheck(name: string, brokers: RunningBroker[], liveBrokers: Set<number> | undefined): Promise<CheckResult> {
   try {
-    return partitionsCheckOf(name, await firstAnswer(brokers.map((b) => b.address), topicPartitions), liveBrokers)
+    return partitionsCheckOf(name, await firstAnswer(brokers.map((b) => b.address), (address) => topicPartitions(address, KAFKA_TIMEOUT_MS)), liveBrokers)
   } catch (error) {
     return fail({group: 'Cluster', id: 'cluster.partitions', title: 'Partitions', cluster: name}, `no broker answered Metadata: ${(error as Error).message}.`, {
       fix: [{text: 'See the Brokers line above.'}],

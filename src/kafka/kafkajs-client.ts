@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
+import {isSea} from 'node:sea'
 import type {Admin, Assigner, Consumer, IHeaders, Kafka, KafkaMessage, logCreator, Message, PartitionAssigner} from 'kafkajs'
 import type {
   BrokerInfo,
@@ -43,17 +44,21 @@ const REQUEST_TIMEOUT_MS = 15_000
  * by the same grouping in linear time.
  */
 function linearPartitionGrouping(): void {
+  // In the standalone binary kafkajs is bundled, not on disk: bin/build-binary.mjs puts the function below in its place.
+  if (isSea()) return
   const require = createRequire(import.meta.url)
   const path = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js')
   require(path)
   const cached = require.cache[path]
   if (!cached) return
-  cached.exports = ({topic, partitionMetadata, messages, partitioner}: GroupingInput): Record<number, Message[]> => {
-    const result: Record<number, Message[]> = {}
-    if (partitionMetadata.length === 0) return result
-    for (const message of messages) (result[partitioner({topic, partitionMetadata, message})] ??= []).push(message)
-    return result
-  }
+  cached.exports = groupMessagesPerPartitionLinearly
+}
+
+export function groupMessagesPerPartitionLinearly({topic, partitionMetadata, messages, partitioner}: GroupingInput): Record<number, Message[]> {
+  const result: Record<number, Message[]> = {}
+  if (partitionMetadata.length === 0) return result
+  for (const message of messages) (result[partitioner({topic, partitionMetadata, message})] ??= []).push(message)
+  return result
 }
 
 interface GroupingInput {

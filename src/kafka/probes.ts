@@ -30,6 +30,48 @@ export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number)
   return {clusterId: reader.string(), brokers: brokers.sort((a, b) => a.nodeId - b.nodeId)}
 }
 
+export interface PartitionState {
+  topic: string
+  partition: number
+  /** -1 when the partition has no leader. */
+  leader: number
+  replicas: number[]
+  isr: number[]
+}
+
+export function decodeTopicMetadata(reader: Reader): PartitionState[] {
+  reader.int32() // throttle time
+  reader.array(() => {
+    reader.int32()
+    reader.string()
+    reader.int32()
+    reader.string()
+  })
+  reader.string() // cluster id
+  reader.int32() // controller id (random in KRaft)
+  return reader
+    .array(() => {
+      reader.int16() // topic error
+      const topic = reader.string() ?? ''
+      reader.int8() // internal
+      return reader.array(() => {
+        reader.int16() // partition error; a leaderless partition says so with leader -1
+        const partition = reader.int32()
+        const leader = reader.int32()
+        const replicas = reader.array(() => reader.int32())
+        const isr = reader.array(() => reader.int32())
+        return {topic, partition, leader, replicas, isr}
+      })
+    })
+    .flat()
+}
+
+/** Metadata v4 for every topic: each partition's leader, replicas and in-sync replicas. */
+export async function topicPartitions(address: BrokerAddress, timeoutMs?: number): Promise<PartitionState[]> {
+  const body = new Writer().int32(-1).int8(0).bytes() // all topics, no auto-creation
+  return decodeTopicMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body}, timeoutMs))
+}
+
 export interface QuorumReplica {
   nodeId: number
   logEndOffset: bigint

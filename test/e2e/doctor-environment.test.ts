@@ -64,8 +64,14 @@ describe('kcl doctor finds machine-level faults', () => {
     const socket = `unix://${dir}/docker.sock`
     let engine: ResultPromise | undefined
 
+    // A dockerd started with --bridge none deletes any docker0 it can see, which would take the shared engine's
+    // default bridge with it: the private engine lives in a network namespace of its own. (nsenter rather than
+    // `ip netns exec`, which remounts /sys and leaves dockerd without its cgroups.)
+    const netns = 'kcl-doctor-engine'
+
     async function startEngine() {
-      engine = execa('dockerd', [
+      engine = execa('nsenter', [
+        `--net=/run/netns/${netns}`, 'dockerd',
         '--host', socket, '--data-root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--pidfile', `${dir}/docker.pid`,
         '--bridge', 'none', '--iptables=false', '--ip6tables=false',
       ], {reject: false, stdio: 'ignore'})
@@ -87,11 +93,20 @@ describe('kcl doctor finds machine-level faults', () => {
     before(async () => {
       rmSync(dir, {recursive: true, force: true})
       mkdirSync(dir, {recursive: true})
+      await execa('ip', ['netns', 'delete', netns], {reject: false})
+      await execa('ip', ['netns', 'add', netns])
       await startEngine()
     })
     after(async () => {
       await stopEngine()
+      await execa('ip', ['netns', 'delete', netns], {reject: false})
       rmSync(dir, {recursive: true, force: true})
+    })
+
+    it("leaves the shared engine's default bridge in place", async () => {
+      // The shared engine's docker0 exists before this file runs (dockerd makes it at start) and must survive it.
+      const bridge = await execa('docker', ['network', 'inspect', 'bridge', '--format', '{{index .Options "com.docker.network.bridge.name"}}'])
+      assert.equal((await execa('ip', ['link', 'show', bridge.stdout.trim() || 'docker0'], {reject: false})).exitCode, 0)
     })
 
     it('reports the daemon ✓, then not running with how to start it, then ✓ again', async () => {

@@ -115,11 +115,13 @@ describe('kcl cluster failover and restore on a real 3-broker cluster', () => {
     const {Kafka, logLevel} = await loadKafkajs()
     const kafka = new Kafka({clientId: 'kcl-e2e-failover', brokers: servers, logLevel: logLevel.NOTHING, retry: {retries: 50, initialRetryTime: 100, maxRetryTime: 1000}})
     const producer: Producer = kafka.producer({idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false})
-    // Offsets are committed synchronously after each message, so a coordinator move can re-deliver at most
-    // a message whose commit failed; those would show up as duplicates at the same partition and offset.
+    // Offsets are committed synchronously after each message, and a commit that fails while the group
+    // coordinator moves is retried here instead of failing eachMessage (kafkajs re-delivers the message
+    // then). Any re-delivery left shows up as a duplicate at the same partition and offset.
     const consumer: Consumer = kafka.consumer({groupId: 'e2e-failover-numbers', sessionTimeout: 30_000, heartbeatInterval: 1000})
     const consumed: {value: number; partition: number; offset: string}[] = []
     const sendErrors: string[] = []
+    const commitErrors: string[] = []
     let produced = 0
     let producing = true
 
@@ -130,7 +132,16 @@ describe('kcl cluster failover and restore on a real 3-broker cluster', () => {
       autoCommit: false,
       eachMessage: async ({partition, message}) => {
         consumed.push({value: Number(message.value?.toString()), partition, offset: message.offset})
-        await consumer.commitOffsets([{topic, partition, offset: String(Number(message.offset) + 1)}])
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await consumer.commitOffsets([{topic, partition, offset: String(Number(message.offset) + 1)}])
+            break
+          } catch (error) {
+            commitErrors.push(`${partition}:${message.offset} ${(error as Error).message}`)
+            if (attempt === 60) throw error
+            await sleep(500)
+          }
+        }
       },
     })
     const producerLoop = (async () => {
@@ -152,14 +163,16 @@ describe('kcl cluster failover and restore on a real 3-broker cluster', () => {
       while (consumed.length < 100) await sleep(200)
       await failoverAndRestore()
       await failoverAndRestore()
+      producing = false
+      await producerLoop
+      const deadline = Date.now() + 60_000
+      while (new Set(consumed.map((c) => c.value)).size < produced && Date.now() < deadline) await sleep(500)
     } finally {
       producing = false
       await producerLoop
+      await consumer.disconnect()
+      await producer.disconnect()
     }
-    const deadline = Date.now() + 60_000
-    while (new Set(consumed.map((c) => c.value)).size < produced && Date.now() < deadline) await sleep(500)
-    await consumer.disconnect()
-    await producer.disconnect()
 
     const counts = new Map<number, number>()
     for (const c of consumed) counts.set(c.value, (counts.get(c.value) ?? 0) + 1)
@@ -170,7 +183,7 @@ describe('kcl cluster failover and restore on a real 3-broker cluster', () => {
     assert.deepEqual(
       {duplicates: duplicates.length, redeliveredSameOffset: redelivered.length, gaps: gaps.slice(0, 20)},
       {duplicates: 0, redeliveredSameOffset: 0, gaps: []},
-      `produced ${produced}, consumed ${consumed.length}`,
+      `produced ${produced}, consumed ${consumed.length}; retried commits: ${commitErrors.join('; ')}`,
     )
     assert.ok(produced > 200, `enough traffic ran through the failovers (${produced})`)
   })

@@ -18,6 +18,8 @@
 #   KCL_TEST_ENV_CACHE        cache directory (default ~/.cache/kcl-test-env)
 #   KCL_TEST_COMPOSE_VERSION  compose v2 tag to build (default below)
 #   KCL_TEST_SKIP_COMPOSE_V2=1  do not build the compose v2 plugin
+#   KCL_TEST_REQUIRE_COMPOSE_V2=1  make a failed compose v2 build fatal
+#   KCL_TEST_KAFKA_VERSION    Kafka version (default: package.json config.kafkaVersion, else 4.3.1)
 #   KCL_TEST_ENV_REBUILD=1    ignore cached images/tarballs and build the stand-in
 #                             (and its base) again; jars and compose come from the
 #                             cache directory, so pair it with a fresh
@@ -145,12 +147,12 @@ image_label() {
   docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
 }
 
-# sha256 of the image recipe: every file of test/env/kafka-image, the Kafka
-# version and the base image recipe.
+# sha256 of the image recipe: every file of test/env/kafka-image but its
+# documentation, the Kafka version and the base image recipe.
 content_hash() {
   (
     cd "${IMAGE_SRC}"
-    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     printf 'kafka=%s\nbase=%s\n' "${KAFKA_VERSION}" "${BASE_RECIPE}"
   ) | sha256sum | cut -c1-16
 }
@@ -172,10 +174,15 @@ if have flock; then
   fi
 fi
 
+STEP="configuration"
 KAFKA_VERSION="4.3.1"
 if [ -f "${REPO_ROOT}/package.json" ] && have node; then
   v="$(cd "${REPO_ROOT}" && { node -p "(require('./package.json').config || {}).kafkaVersion || ''" 2>/dev/null || true; })"
   if [[ "${v}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then KAFKA_VERSION="${v}"; fi
+fi
+if [ -n "${KCL_TEST_KAFKA_VERSION:-}" ]; then
+  [[ "${KCL_TEST_KAFKA_VERSION}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "KCL_TEST_KAFKA_VERSION must look like 4.3.1"
+  KAFKA_VERSION="${KCL_TEST_KAFKA_VERSION}"
 fi
 OFFICIAL_IMAGE="apache/kafka:${KAFKA_VERSION}"
 STANDIN_IMAGE="kcl-test/kafka:${KAFKA_VERSION}"
@@ -220,7 +227,7 @@ else
   deadline=$((SECONDS + 60))
   until docker info >/dev/null 2>&1; do
     if [ "${SECONDS}" -ge "${deadline}" ]; then
-      fail_with_log "the Docker engine did not answer within 60 s" "${DOCKERD_LOG}"
+      fail_with_log "the Docker engine did not answer within 60 s${DOCKER_HOST:+ (DOCKER_HOST=${DOCKER_HOST})}" "${DOCKERD_LOG}"
     fi
     sleep 1
   done
@@ -291,6 +298,8 @@ build_compose_v2() {
 # Kafka jars --------------------------------------------------------------
 LIBS_DIR="${CACHE_DIR}/kafka-${KAFKA_VERSION}/libs"
 LIBS_LOG="${LOG_DIR}/maven.log"
+# The jar cache is valid for this Kafka version and this pom.xml.
+LIBS_KEY="${KAFKA_VERSION} $(sha256sum "${IMAGE_SRC}/pom.xml" | cut -c1-16)"
 
 fetch_kafka_jars() {
   set -Eeuo pipefail
@@ -305,7 +314,7 @@ fetch_kafka_jars() {
      "${tmp}/kafka-storage-${KAFKA_VERSION}.jar" "${tmp}/kafka-server-${KAFKA_VERSION}.jar" >/dev/null
   rm -rf "${LIBS_DIR}"
   mv "${tmp}" "${LIBS_DIR}"
-  touch "${LIBS_DIR}/.complete"
+  printf '%s\n' "${LIBS_KEY}" > "${LIBS_DIR}/.complete"
 }
 
 # Base image --------------------------------------------------------------
@@ -405,7 +414,7 @@ if [ "${NEED_STANDIN}" = "1" ]; then
     log "debootstrapping Debian ${BASE_SUITE} + OpenJDK 17 in the background (log ${BASE_LOG})"
     start_job base "${BASE_LOG}" make_base_rootfs
   fi
-  if [ -f "${LIBS_DIR}/.complete" ]; then
+  if [ "$(cat "${LIBS_DIR}/.complete" 2>/dev/null || true)" = "${LIBS_KEY}" ]; then
     log "Kafka ${KAFKA_VERSION} jars: cached"
   else
     have mvn || fail "mvn is not installed"
@@ -497,9 +506,12 @@ if [ -n "${JOB_PID[compose]:-}" ]; then
   if wait_job compose; then
     COMPOSE_V2_NOTE="built now from ${COMPOSE_V2_MODULE}@${COMPOSE_V2_VERSION}"
   else
+    if [ "${KCL_TEST_REQUIRE_COMPOSE_V2:-}" = "1" ]; then
+      fail_with_log "building the compose ${COMPOSE_V2_VERSION} plugin failed" "${COMPOSE_V2_LOG}"
+    fi
     COMPOSE_V2_NOTE="build FAILED (log ${COMPOSE_V2_LOG}); continuing with compose v1 only"
-    warn "${COMPOSE_V2_NOTE}"
     tail -n 15 "${COMPOSE_V2_LOG}" >&2 || true
+    warn "${COMPOSE_V2_NOTE}"
   fi
 fi
 if [ -z "${COMPOSE_V2_VERSION_FOUND}" ] && [ -x "${COMPOSE_V2_BIN}" ]; then

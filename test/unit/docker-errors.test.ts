@@ -38,6 +38,15 @@ describe('docker error classification', () => {
     assert.match(classify('Error response from daemon: Pool overlaps with other one on this address space')?.message ?? '', /address pools/)
   })
 
+  it('recognises an image that cannot be pulled', () => {
+    const offline = classify('Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.0.0.53:53: no such host')
+    assert.match(offline?.message ?? '', /could not download the image/)
+    assert.match(offline?.hint ?? '', /--image or KCL_KAFKA_IMAGE/)
+    const v1 = classify('Pulling kafka-1 (apache/kafka:4.3.1)...\nERROR: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host', 'docker-compose')
+    assert.match(v1?.message ?? '', /image apache\/kafka:4\.3\.1/)
+    assert.match(classify('Error response from daemon: manifest for apache/kafka:9.9.9 not found: manifest unknown')?.message ?? '', /apache\/kafka:9\.9\.9/)
+  })
+
   it('leaves other failures to the caller', () => {
     assert.equal(classify('Error: No such container: x'), undefined)
   })
