@@ -1,5 +1,5 @@
 // Failover time on a real 3-broker kcl cluster: `kcl cluster failover --json`, then `kcl cluster restore`,
-// RUNS times (default 5); prints the per-run phases and the medians as Markdown for bench/failover.md.
+// RUNS times (default 5); prints the per-run phases and the medians as Markdown for BENCHMARKS.md.
 //   failover time = stop issued → new active controller seen → probe (acks=all, every partition) acknowledged
 // Usage: KCL_KAFKA_IMAGE=$(cat ~/.cache/kcl-test-env/kafka-image) npx node bench/failover.ts [--kill]
 // (npm run build first; uses cluster "bench-failover" on 33092-33094,

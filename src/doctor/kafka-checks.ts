@@ -1,4 +1,5 @@
-import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState} from '../kafka/probes.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState, type QuorumInfo} from '../kafka/probes.ts'
+import {sleep} from '../progress.ts'
 import type {BrokerAddress} from '../kafka/wire.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 
@@ -51,10 +52,29 @@ export async function listenersCheck(name: string, brokers: RunningBroker[]): Pr
   return {metadata, result: ok(base, `${advertised.length} broker(s) advertise ${advertised.map((b) => `${b.host}:${b.port}`).join(', ')}, all reachable`, details)}
 }
 
+const ELECTION_GRACE_MS = 10_000
+
+/**
+ * The quorum as DescribeQuorum reports it, asked again for a few seconds while an election runs: brokers then
+ * answer with leader -1, or hold the request until a leader exists.
+ */
+async function quorumOutsideElection(brokers: RunningBroker[]): Promise<QuorumInfo> {
+  const deadline = Date.now() + ELECTION_GRACE_MS
+  for (;;) {
+    const quorum = await firstAnswer(brokers.map((b) => b.address), (address) => describeQuorum(address, KAFKA_TIMEOUT_MS)).catch((error: Error) => error)
+    if (Date.now() > deadline) {
+      if (quorum instanceof Error) throw quorum
+      return quorum
+    }
+    if (!(quorum instanceof Error) && quorum.leaderId >= 0) return quorum
+    await sleep(300)
+  }
+}
+
 export async function quorumCheck(name: string, brokers: RunningBroker[]): Promise<CheckResult> {
   const base: CheckBase = {group: 'Cluster', id: 'cluster.quorum', title: 'Controller quorum', cluster: name}
   try {
-    const quorum = await firstAnswer(brokers.map((b) => b.address), (address) => describeQuorum(address, KAFKA_TIMEOUT_MS))
+    const quorum = await quorumOutsideElection(brokers)
     const voters = quorum.voters.map((v) => v.nodeId).join(',')
     const lagging = quorum.voters.filter((v) => v.logEndOffset < 0n || v.logEndOffset + 1000n < quorum.highWatermark).map((v) => v.nodeId)
     const details = quorum.voters.map((v) => `voter ${v.nodeId}: log end offset ${v.logEndOffset}`)

@@ -88,6 +88,7 @@ export function translateKafkaError(err: unknown, context: ErrorContext): KclErr
     case 'COORDINATOR_NOT_AVAILABLE':
     case 'GROUP_COORDINATOR_NOT_AVAILABLE':
     case 'COORDINATOR_LOAD_IN_PROGRESS':
+    case 'GROUP_LOAD_IN_PROGRESS': // kafkajs' name for COORDINATOR_LOAD_IN_PROGRESS (also the transaction coordinator's)
       return new KclError(`The group coordinator at ${where} is not available yet.`, {
         hint: 'The cluster may still be starting (the __consumer_offsets topic needs its replicas); try again in a few seconds.',
         exitCode: ExitCode.environment,

@@ -31,9 +31,10 @@ import {loadKafkajs} from './kafkajs.ts'
 type KafkaJs = typeof import('kafkajs')
 
 // An unreachable bootstrap server is caught by a probe before kafkajs starts (one line, in seconds), so
-// kafkajs can retry patiently: a fresh cluster answers "coordinator not available" for a few seconds
-// while it creates __consumer_offsets on the first group request.
-const RETRY = {retries: 8, initialRetryTime: 250, maxRetryTime: 2000}
+// kafkajs can retry patiently (about 30 s in all): a fresh cluster answers "coordinator not available"
+// for a few seconds while it creates __consumer_offsets on the first group request, and after a failover
+// the new leaders of the internal topics' partitions load them before coordinators answer again.
+const RETRY = {retries: 12, initialRetryTime: 250, maxRetryTime: 3000}
 const CONNECTION_TIMEOUT_MS = 3000
 const REQUEST_TIMEOUT_MS = 15_000
 

@@ -17,7 +17,9 @@ export abstract class BrokerActionCommand extends KclCommand {
   protected abstract readonly action: 'stop' | 'start' | 'restart'
 
   async run(): Promise<BrokerResult> {
-    const {args, flags} = await this.parse(this.constructor as typeof BrokerActionCommand)
+    // oclif's parse spreads the class it is given, which copies only its own statics: name the inherited ones.
+    const command = this.constructor as typeof BrokerActionCommand
+    const {args, flags} = await this.parse({args: command.args, flags: command.flags, enableJsonFlag: command.enableJsonFlag})
     const kill = (flags as {kill?: boolean}).kill ?? false
     const plan = await planBrokerAction({name: await resolveClusterName(flags.name), nodeId: args.id, action: this.action, kill})
     const {steps, result} = brokerSteps(plan)
