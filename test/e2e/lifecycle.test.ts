@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict'
+import {execa} from 'execa'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
+import {newClusterSpec} from '../../src/cluster/spec.ts'
+import {renderCompose} from '../../src/compose/render.ts'
 import {clusterResources, hasComposeV2} from '../support/docker.ts'
 import {produceValues, readValues} from '../support/kafka.ts'
 import {kcl, tempKclHome} from '../support/kcl.ts'
@@ -96,6 +101,20 @@ describe('kcl up when a broker cannot start', () => {
     assert.equal(down.exitCode, 0, down.stderr)
     assert.deepEqual(await clusterResources('container', name), [])
   })
+})
+
+describe('the rendered compose files', () => {
+  for (const variant of v2 ? (['v2', 'v1'] as const) : (['v1'] as const)) {
+    it(`are accepted by ${variant === 'v2' ? 'docker compose' : 'docker-compose'} config for 1, 2, 3 and 5 brokers`, async () => {
+      for (const brokers of [1, 2, 3, 5]) {
+        const file = join(home, `config-check-${variant}-${brokers}.yaml`)
+        writeFileSync(file, renderCompose(newClusterSpec({name: 'e2e-config', brokers}), variant))
+        const [program, ...lead] = variant === 'v2' ? ['docker', 'compose'] : ['docker-compose']
+        const config = await execa(program as string, [...lead, '--project-name', 'kcl-e2e-config', '--file', file, 'config', '--quiet'], {reject: false})
+        assert.equal(config.exitCode, 0, `${brokers} broker(s): ${config.stderr}`)
+      }
+    })
+  }
 })
 
 describe('kcl up --dry-run and bad input', () => {

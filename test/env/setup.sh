@@ -221,7 +221,8 @@ else
     ENGINE_STATUS="was starting (dockerd already running, log ${DOCKERD_LOG})"
   else
     log "starting dockerd in the background (log ${DOCKERD_LOG})"
-    setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null &
+    # 9>&-: the daemon outlives this script and must not inherit (and hold forever) the setup lock.
+    setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null 9>&- &
     ENGINE_STATUS="started by this script (log ${DOCKERD_LOG})"
   fi
   deadline=$((SECONDS + 60))
