@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {execa} from 'execa'
 import {after, before, describe, it} from 'node:test'
+import {check, doctor as runDoctor, type Report} from '../support/doctor.ts'
 import {produceValues} from '../support/kafka.ts'
 import {kafkaImage, kcl, tempKclHome} from '../support/kcl.ts'
 
@@ -11,29 +12,8 @@ const name = 'e2e-doctor'
 const servers = ['localhost:45092', 'localhost:45093', 'localhost:45094']
 const docker = (args: string[]) => execa('docker', args, {reject: false})
 
-interface Check {
-  id: string
-  status: 'ok' | 'warn' | 'fail'
-  detail: string
-  fix?: {os?: string; text: string}[]
-  fixable?: {commands: string[][]}
-}
-interface Report {
-  ok: boolean
-  summary: {ok: number; warn: number; fail: number}
-  checks: Check[]
-  repairs?: {ok: boolean}[]
-}
-
-async function doctor(args: string[] = []): Promise<{exitCode: number | undefined; report: Report}> {
-  const result = await kcl(['doctor', '--json', '--name', name, ...args], {env: {KCL_HOME: home}})
-  return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report}
-}
-
-function check(report: Report, id: string): Check {
-  const found = report.checks.find((c) => c.id === id)
-  assert.ok(found, `no ${id} check`)
-  return found
+function doctor(args: string[] = []) {
+  return runDoctor(['--name', name, ...args], {KCL_HOME: home})
 }
 
 async function containerOf(nodeId: number): Promise<string> {

@@ -5,6 +5,7 @@ import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {check, doctor as runDoctor, type Check, type Report} from '../support/doctor.ts'
 import {kafkaImage, kcl, REPO_ROOT, tempKclHome} from '../support/kcl.ts'
 
 // Issue 6's proof for the machine-level faults, each injected for real without disturbing the shared engine:
@@ -14,29 +15,8 @@ const home = tempKclHome()
 const image = kafkaImage()
 const docker = (args: string[], env?: Record<string, string>) => execa('docker', args, {reject: false, env})
 
-interface Check {
-  id: string
-  status: 'ok' | 'warn' | 'fail'
-  detail: string
-  fix?: {os?: string; text: string}[]
-  fixable?: {commands: string[][]}
-}
-interface Report {
-  ok: boolean
-  checks: Check[]
-  skipped: {id: string}[]
-  repairs?: {ok: boolean; commands: string[][]}[]
-}
-
-async function doctor(args: string[], env: Record<string, string | undefined> = {}): Promise<{exitCode: number | undefined; report: Report; stderr: string}> {
-  const result = await kcl(['doctor', '--json', ...args], {env: {KCL_HOME: home, ...env}})
-  return {exitCode: result.exitCode, report: JSON.parse(result.stdout) as Report, stderr: result.stderr}
-}
-
-function check(report: Report, id: string): Check {
-  const found = report.checks.find((c) => c.id === id)
-  assert.ok(found, `no ${id} check in ${JSON.stringify(report.checks.map((c) => c.id))}`)
-  return found
+function doctor(args: string[], env: Record<string, string | undefined> = {}) {
+  return runDoctor(args, {KCL_HOME: home, ...env})
 }
 
 function fixText(c: Check): string {

@@ -1,4 +1,4 @@
-import {execa, type Result} from 'execa'
+import {execa} from 'execa'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -33,13 +33,16 @@ export interface KclRun {
   cwd?: string
 }
 
-/** Runs the built kcl (dist/) with the project's Node, as a user would, and never throws on a non-zero exit. */
-export function kcl(args: string[], options: KclRun = {}): Promise<Result<{reject: false}>> {
+/**
+ * Runs the built kcl (dist/) with the project's Node, as a user would, and never throws on a non-zero exit.
+ * Await it for the result, or use it as a running process (stdout, kill) for commands that keep going.
+ */
+export function kcl(args: string[], options: KclRun = {}) {
   return execa(process.execPath, [KCL_BIN, ...args], {
     reject: false,
     cwd: options.cwd ?? REPO_ROOT,
     input: options.input,
     timeout: options.timeoutMs ?? 300_000,
     env: {KCL_KAFKA_IMAGE: kafkaImage(), NO_COLOR: '1', ...options.env},
-  }) as Promise<Result<{reject: false}>>
+  })
 }
