@@ -16,12 +16,14 @@ export async function runningClusterNames(): Promise<string[]> {
 export async function resolveClusterName(name?: string): Promise<string> {
   if (name !== undefined) return validateClusterName(name)
   const running = await runningClusterNames()
+  if (running.length > 1) throw severalRunning(running)
   if (running.length === 1) return running[0] as string
-  if (running.length > 1) {
-    throw usageError(`Several kcl clusters are running (${running.join(', ')}).`, `Say which one with --name, e.g. --name ${running[0]}.`)
-  }
   const saved = await savedClusterNames()
   return saved.length === 1 ? (saved[0] as string) : DEFAULT_CLUSTER_NAME
+}
+
+function severalRunning(running: string[]) {
+  return usageError(`Several kcl clusters are running (${running.join(', ')}).`, `Say which one with --name, e.g. --name ${running[0]}.`)
 }
 
 export async function requireSpec(name: string): Promise<ClusterSpec> {
@@ -56,7 +58,12 @@ export async function resolveConnection(options: {bootstrapServer?: string; name
   if (options.name === undefined && env.KCL_BOOTSTRAP_SERVER) {
     return {servers: parseBootstrapServers(env.KCL_BOOTSTRAP_SERVER, 'KCL_BOOTSTRAP_SERVER')}
   }
-  const name = options.name ?? (await runningClusterNames().then((names) => (names.length > 1 ? resolveClusterName() : names[0])))
+  let name = options.name
+  if (name === undefined) {
+    const running = await runningClusterNames()
+    if (running.length > 1) throw severalRunning(running)
+    name = running[0]
+  }
   const spec = name === undefined ? undefined : await readSpec(name)
   if (!spec) {
     throw new KclError(name === undefined ? 'No kcl cluster is running.' : `There is no kcl cluster named "${name}".`, {

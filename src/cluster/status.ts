@@ -1,8 +1,7 @@
 import {clusterContainers} from '../docker/containers.ts'
-import {ExitCode, KclError} from '../errors.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka/probes.ts'
 import {controllerIds, hostBootstrapServers, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
-import {readSpec} from './store.ts'
+import {requireSpec} from './resolve.ts'
 
 export interface BrokerStatus {
   nodeId: number
@@ -69,9 +68,5 @@ export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
 }
 
 export async function statusOf(name: string): Promise<ClusterStatus> {
-  const spec = await readSpec(name)
-  if (!spec) {
-    throw new KclError(`There is no kcl cluster named "${name}".`, {hint: `Start one with \`kcl up --name ${name}\`.`, exitCode: ExitCode.notRunning})
-  }
-  return clusterStatus(spec)
+  return clusterStatus(await requireSpec(name))
 }

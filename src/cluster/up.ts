@@ -28,8 +28,8 @@ export interface UpPlan {
   spec: ClusterSpec
   composeYaml: string
   compose: ComposeTool | undefined
-  /** The cluster existed before (its spec was saved), so its volumes may hold data. */
-  existed: boolean
+  /** The spec saved by an earlier `kcl up`, when the cluster existed before (so its volumes may hold data). */
+  saved: ClusterSpec | undefined
 }
 
 export interface UpResult {
@@ -71,7 +71,7 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
   }
   // A dry run must work without Docker: render for compose v2 when none can be found.
   const compose = options.dryRun ? await detectCompose().catch(() => undefined) : await detectCompose()
-  return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, existed: saved !== undefined}
+  return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, saved}
 }
 
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
@@ -150,12 +150,11 @@ async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<vo
  * start the containers, then per broker wait until it serves, then the quorum and a client round trip.
  */
 export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} = {}): Promise<{steps: ProgressTask[]; result: () => UpResult}> {
-  const {spec, composeYaml} = plan
+  const {spec, composeYaml, saved} = plan
   const compose = plan.compose ?? (await detectCompose())
   const project = composeProjectName(spec.name)
   const timeoutMs = (options.timeoutSeconds ?? DEFAULT_UP_TIMEOUT_SECONDS) * 1000
   const containers = await clusterContainers(spec.name)
-  const saved = await readSpec(spec.name)
   const alreadyRunning =
     saved !== undefined && containers.length === spec.brokers && containers.every((c) => c.state === 'running')
   if (alreadyRunning && !sameSpec(saved, spec)) {
@@ -192,8 +191,8 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
           await runCompose(compose, {name: project, file: composeFile}, ['up', '--detach'], {timeoutMs})
         } catch (error) {
           // A cluster that never started leaves nothing behind; an existing one keeps its volumes.
-          await runCompose(compose, {name: project, file: composeFile}, ['down', ...(plan.existed ? [] : ['--volumes'])]).catch(() => {})
-          if (!plan.existed) await forgetCluster(spec.name)
+          await runCompose(compose, {name: project, file: composeFile}, ['down', ...(saved ? [] : ['--volumes'])]).catch(() => {})
+          if (!saved) await forgetCluster(spec.name)
           throw error
         }
         retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
