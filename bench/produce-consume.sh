@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kcl against kcat on the same single-broker cluster, in the same run:
-#   produce 1,000,000 lines of 100 bytes from a file, consume them to /dev/null,
+#   produce 1,000,000 lines of 100 bytes from a file, consume them to /dev/null (ROUNDS rounds, medians),
 #   and `kcl topic create` against the seeds' `docker exec … kafka-topics.sh --create`.
 # Usage: bench/produce-consume.sh [BOOTSTRAP] [CONTAINER]
 #   default: starts a kcl cluster "e2e-work-bench" on port 29092 (private KCL_HOME) and removes it after.
@@ -39,25 +39,43 @@ trap cleanup EXIT
 
 seconds() { local start=$1; echo "$(date +%s.%N) - $start" | bc; }
 rate() { echo "scale=0; $LINES / $1" | bc; }
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 SUFFIX=$(date +%s)
+ROUNDS=${ROUNDS:-3}
+# The broker keeps working for a moment after taking 100 MB (log flush, JVM GC): each timed step starts after a
+# pause, and the tools take turns going first, so neither always meets a busy broker.
+settle() { sleep 3; }
 
-"${KCL[@]}" topic create "bench-kcl-$SUFFIX" --partitions 1 -b "$BOOTSTRAP" >/dev/null
-"${KCL[@]}" topic create "bench-kcat-$SUFFIX" --partitions 1 -b "$BOOTSTRAP" >/dev/null
+time_kcat_produce() { local t; t=$(date +%s.%N); kcat -P -b "$BOOTSTRAP" -t "$1" -X enable.idempotence=true -X acks=all < "$WORK/lines.txt"; seconds "$t"; }
+time_kcl_produce() { local t; t=$(date +%s.%N); "${KCL[@]}" produce "$1" -b "$BOOTSTRAP" < "$WORK/lines.txt" 2>/dev/null; seconds "$t"; }
+time_kcat_consume() { local t; t=$(date +%s.%N); kcat -C -b "$BOOTSTRAP" -t "$1" -e -q -o beginning > /dev/null; seconds "$t"; }
+time_kcl_consume() { local t; t=$(date +%s.%N); "${KCL[@]}" consume "$1" -b "$BOOTSTRAP" --exit-at-end --output raw > /dev/null 2>&1; seconds "$t"; }
 
-# Same guarantees on both sides: acks=all with an idempotent producer (kcl's default).
-t=$(date +%s.%N); kcat -P -b "$BOOTSTRAP" -t "bench-kcat-$SUFFIX" -X enable.idempotence=true -X acks=all < "$WORK/lines.txt"; kcat_produce=$(seconds "$t")
-t=$(date +%s.%N); "${KCL[@]}" produce "bench-kcl-$SUFFIX" -b "$BOOTSTRAP" < "$WORK/lines.txt" 2>/dev/null; kcl_produce=$(seconds "$t")
+kcat_produce=(); kcl_produce=(); kcat_consume=(); kcl_consume=()
+for round in $(seq "$ROUNDS"); do
+  kcat_topic="bench-kcat-$SUFFIX-$round"; kcl_topic="bench-kcl-$SUFFIX-$round"
+  "${KCL[@]}" topic create "$kcat_topic" --partitions 1 -b "$BOOTSTRAP" >/dev/null
+  "${KCL[@]}" topic create "$kcl_topic" --partitions 1 -b "$BOOTSTRAP" >/dev/null
+  # Same guarantees on both sides: acks=all with an idempotent producer (kcl's default).
+  if (( round % 2 == 1 )); then order=(kcat kcl); else order=(kcl kcat); fi
+  for tool in "${order[@]}"; do
+    settle
+    if [[ $tool == kcat ]]; then kcat_produce+=("$(time_kcat_produce "$kcat_topic")"); else kcl_produce+=("$(time_kcl_produce "$kcl_topic")"); fi
+  done
+  for tool in "${order[@]}"; do
+    settle
+    if [[ $tool == kcat ]]; then kcat_consume+=("$(time_kcat_consume "$kcat_topic")"); else kcl_consume+=("$(time_kcl_consume "$kcl_topic")"); fi
+  done
+  count=$("${KCL[@]}" topic describe "$kcl_topic" -b "$BOOTSTRAP" --json | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).partitions[0].high))')
+  [[ $count == "$LINES" ]] || { echo "kcl produced $count records, expected $LINES" >&2; exit 1; }
+done
 
-t=$(date +%s.%N); kcat -C -b "$BOOTSTRAP" -t "bench-kcat-$SUFFIX" -e -q -o beginning > /dev/null; kcat_consume=$(seconds "$t")
-t=$(date +%s.%N); "${KCL[@]}" consume "bench-kcl-$SUFFIX" -b "$BOOTSTRAP" --exit-at-end --output raw > /dev/null 2>&1; kcl_consume=$(seconds "$t")
-
-count=$("${KCL[@]}" topic describe "bench-kcl-$SUFFIX" -b "$BOOTSTRAP" --json | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).partitions[0].high))')
-[[ $count == "$LINES" ]] || { echo "kcl produced $count records, expected $LINES" >&2; exit 1; }
-
-echo "| step | kcat | kcl | kcl/kcat |"
+kcat_p=$(median "${kcat_produce[@]}"); kcl_p=$(median "${kcl_produce[@]}"); kcat_c=$(median "${kcat_consume[@]}"); kcl_c=$(median "${kcl_consume[@]}")
+echo "runs (s): kcat produce ${kcat_produce[*]}; kcl produce ${kcl_produce[*]}; kcat consume ${kcat_consume[*]}; kcl consume ${kcl_consume[*]}"
+echo "| step (median of $ROUNDS) | kcat | kcl | kcl/kcat |"
 echo "|---|---|---|---|"
-printf '| produce %s × 100 B | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$LINES" "$kcat_produce" "$(rate "$kcat_produce")" "$kcl_produce" "$(rate "$kcl_produce")" "$(echo "scale=4; $kcat_produce / $kcl_produce" | bc)"
-printf '| consume to /dev/null | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$kcat_consume" "$(rate "$kcat_consume")" "$kcl_consume" "$(rate "$kcl_consume")" "$(echo "scale=4; $kcat_consume / $kcl_consume" | bc)"
+printf '| produce %s × 100 B | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$LINES" "$kcat_p" "$(rate "$kcat_p")" "$kcl_p" "$(rate "$kcl_p")" "$(echo "scale=4; $kcat_p / $kcl_p" | bc)"
+printf '| consume to /dev/null | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$kcat_c" "$(rate "$kcat_c")" "$kcl_c" "$(rate "$kcl_c")" "$(echo "scale=4; $kcat_c / $kcl_c" | bc)"
 
 if [[ -n $CONTAINER ]]; then
   RUNS=5

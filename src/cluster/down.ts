@@ -1,5 +1,4 @@
 import {existsSync} from 'node:fs'
-import {renderCompose} from '../compose/render.ts'
 import {detectCompose, runCompose} from '../docker/compose.ts'
 import {CLUSTER_LABEL, clusterContainers, namesOfResources} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
@@ -32,7 +31,7 @@ export async function downCluster(name: string, options: {volumes: boolean}): Pr
   if (spec) {
     const compose = await detectCompose()
     const file = composeFilePath(name)
-    if (!existsSync(file)) await saveCluster(spec, renderCompose(spec, compose.variant))
+    if (!existsSync(file)) await saveCluster(spec, (await import('../compose/render.ts')).renderCompose(spec, compose.variant))
     await runCompose(compose, {name: composeProjectName(name), file}, ['down', ...(options.volumes ? ['--volumes'] : [])], {timeoutMs: 180_000})
   }
   const leftovers = (await clusterContainers(name)).map((c) => c.id)

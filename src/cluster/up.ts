@@ -1,4 +1,3 @@
-import {renderCompose} from '../compose/render.ts'
 import {detectCompose, runCompose, type ComposeTool} from '../docker/compose.ts'
 import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
 import {preflight} from '../doctor/preflight.ts'
@@ -71,6 +70,8 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
   }
   // A dry run must work without Docker: render for compose v2 when none can be found.
   const compose = options.dryRun ? await detectCompose().catch(() => undefined) : await detectCompose()
+  // yaml (through the renderer) is loaded only by the commands that write compose files.
+  const {renderCompose} = await import('../compose/render.ts')
   return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, saved}
 }
 

@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {runProcess} from './process.ts'
 import type {ComposeVariant} from '../compose/render.ts'
 import {usageError} from '../errors.ts'
 import {composeMissingError} from './errors.ts'
@@ -12,7 +12,7 @@ export interface ComposeTool {
 }
 
 async function versionOf(file: string, args: string[]): Promise<string | undefined> {
-  const result = await execa(file, args, {reject: false, timeout: 15_000})
+  const result = await runProcess(file, args, {reject: false, timeout: 15_000})
   if (result.failed) return undefined
   return /v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(result.stdout)?.[1] ?? result.stdout.trim()
 }

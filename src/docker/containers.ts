@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {runProcess} from './process.ts'
 import {docker} from './run.ts'
 
 export const CLUSTER_LABEL = 'com.kcl.cluster'
@@ -70,7 +70,7 @@ export function clusterContainers(clusterName: string): Promise<ContainerInfo[]>
 
 /** The last lines a container logged (stdout and stderr interleaved), for explaining why a broker did not start. */
 export async function containerLogTail(container: string, lines = 20): Promise<string> {
-  const result = await execa('docker', ['logs', '--tail', String(lines), container], {all: true, reject: false})
+  const result = await runProcess('docker', ['logs', '--tail', String(lines), container], {all: true, reject: false})
   return result.failed ? '' : String(result.all).trimEnd()
 }
 

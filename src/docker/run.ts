@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {runProcess} from './process.ts'
 import {KclError} from '../errors.ts'
 import {classifyDockerFailure} from './errors.ts'
 
@@ -13,7 +13,7 @@ export interface RunOptions {
  * Failures become a KclError: a classified one when the cause is known, else the program's last error line.
  */
 export async function runDockerProgram(file: string, args: string[], options: RunOptions = {}): Promise<string> {
-  const result = await execa(file, args, {
+  const result = await runProcess(file, args, {
     cwd: options.cwd,
     input: options.input,
     timeout: options.timeoutMs,

@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {runProcess} from '../docker/process.ts'
 import {constants} from 'node:fs'
 import {access, stat} from 'node:fs/promises'
 import {classifyDockerFailure, DockerFailureError} from '../docker/errors.ts'
@@ -30,7 +30,7 @@ export interface DaemonProbe {
 const DOCKER_TIMEOUT_MS = 10_000
 
 async function runDocker(args: string[], timeout = DOCKER_TIMEOUT_MS) {
-  return execa('docker', args, {reject: false, timeout, env: {DOCKER_CLI_HINTS: 'false'}})
+  return runProcess('docker', args, {reject: false, timeout, env: {DOCKER_CLI_HINTS: 'false'}})
 }
 
 /** Runs the docker program three ways at once: its version, its context, and `docker info` against the daemon. */

@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {runProcess} from '../docker/process.ts'
 import {CLUSTER_LABEL} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 
@@ -117,7 +117,7 @@ export async function volumesAt(containerIds: string[], path: string): Promise<M
 
 /** Reads one small file out of a container (running or stopped, volumes included) with `docker cp … -`, which streams a tar. */
 export async function readContainerFile(container: string, path: string): Promise<string | undefined> {
-  const result = await execa('docker', ['cp', `${container}:${path}`, '-'], {reject: false, encoding: 'buffer', timeout: 15_000})
+  const result = await runProcess('docker', ['cp', `${container}:${path}`, '-'], {reject: false, encoding: 'buffer', timeout: 15_000})
   if (result.failed) return undefined
   return fileFromTar(Buffer.from(result.stdout))
 }

@@ -1,4 +1,4 @@
-import {execa} from 'execa'
+import {runProcess} from '../docker/process.ts'
 import {readdir, readFile, readlink} from 'node:fs/promises'
 import {createServer} from 'node:net'
 
@@ -76,7 +76,7 @@ async function procPortOwners(port: number): Promise<PortOwner[]> {
 }
 
 async function lsofPortOwners(port: number): Promise<PortOwner[]> {
-  const result = await execa('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], {reject: false, timeout: 5000})
+  const result = await runProcess('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], {reject: false, timeout: 5000})
   const owners: PortOwner[] = []
   for (const line of result.stdout.split('\n')) {
     if (line.startsWith('p')) owners.push({pid: Number(line.slice(1)), command: ''})

@@ -1,8 +1,8 @@
 /**
- * The small Kafka client interface the rest of kcl talks to. One implementation today (kafkajs, in
- * kafkajs-client.ts, loaded lazily); nothing outside src/kafka/ knows which library sits behind it, so it
- * can be swapped (kafkajs has not been released since 2023). Offsets are plain numbers: they stay far
- * below 2^53 on any real topic.
+ * The small Kafka client interface the rest of kcl talks to (kafka-client.ts implements it). Nothing outside
+ * src/kafka/ knows what sits behind it: kafkajs (unreleased since 2023) for admin requests and consumer
+ * groups, kcl's own wire code for producing and for reading without a group, where speed matters. Offsets
+ * are plain numbers: they stay far below 2^53 on any real topic.
  */
 
 export interface BrokerInfo {
@@ -97,15 +97,24 @@ export interface ProducedBatch {
 }
 
 export type Acks = 'all' | '1' | '0'
-export type Compression = 'none' | 'gzip'
+export type Compression = 'none' | 'gzip' | 'zstd'
 
 export interface ProducerOptions {
   acks: Acks
   compression: Compression
 }
 
+/**
+ * How many sends a RecordProducer takes at once. Kafka remembers a producer's last 5 batches per partition to
+ * drop duplicates a retry sends again; never more may be unacknowledged.
+ */
+export const MAX_IN_FLIGHT = 5
+
 export interface RecordProducer {
-  /** Sends records in one request per broker; resolves when the broker acknowledged them (per --acks). */
+  /**
+   * Sends records in one request per broker; resolves when the broker acknowledged them (per --acks). Up to
+   * MAX_IN_FLIGHT sends may be on their way at once: they are written in the order they were made.
+   */
   send(topic: string, records: OutgoingRecord[]): Promise<ProducedBatch[]>
   close(): Promise<void>
 }
@@ -132,7 +141,10 @@ export interface ConsumeRequest {
   partitions?: number[]
   /** Where a partition without a committed offset starts: earliest (true) or latest. */
   fromBeginning: boolean
-  /** Explicit start offsets per partition, applied when the partition is assigned (overrides commits). */
+  /**
+   * Explicit start offsets per partition, applied when the partition is assigned (overrides commits).
+   * Required without a group, for every partition read.
+   */
   startOffsets?: Map<number, number>
   /** The partitions this consumer now owns, each time that changes. */
   onAssignment(partitions: number[]): void | Promise<void>
@@ -141,6 +153,11 @@ export interface ConsumeRequest {
    * only those count as consumed and, with a group, get committed. Awaited: this is the backpressure.
    */
   onRecords(records: ConsumedRecord[]): Promise<number>
+  /**
+   * The offset a partition reads next, after records were handed over or skipped (transaction markers and
+   * aborted transactions take offsets but are never shown). Only reads without a group report it.
+   */
+  onPosition?(partition: number, next: number): void
 }
 
 export interface ConsumeSession {
@@ -177,10 +194,10 @@ export interface ConnectOptions {
   clientId?: string
 }
 
-/** Connects lazily: the client library is only loaded (and the network only touched) when a command needs Kafka. */
+/** Connects lazily: the client code is only loaded (and the network only touched) when a command needs Kafka. */
 export async function connectKafka(servers: string[], options: ConnectOptions = {}): Promise<KafkaClient> {
-  const {KafkajsClient} = await import('./kafkajs-client.ts')
-  return new KafkajsClient(servers, options)
+  const {KclKafkaClient} = await import('./kafka-client.ts')
+  return new KclKafkaClient(servers, options)
 }
 
 /** Runs `work` with a client and always closes it. */

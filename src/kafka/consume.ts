@@ -68,8 +68,6 @@ export function renderer(output: OutputFormat, format: string | undefined): (rec
   }
 }
 
-const NEWLINE = Buffer.from('\n')
-
 const describePartitions = (topic: string, partitions: number[]): string => partitions.map((p) => `${topic}[${p}]`).join(', ')
 
 export function validateConsumeOptions(options: ConsumeOptions): void {
@@ -92,12 +90,18 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
   // One write per fetched batch; raw values are copied once into a single buffer.
   const renderAll = (records: ConsumedRecord[]): string | Buffer => {
     if (options.output !== 'raw' || options.format !== undefined) return records.map(render).join('')
-    const parts: Buffer[] = []
+    let size = records.length
+    for (const record of records) size += record.value?.length ?? 0
+    const out = Buffer.allocUnsafe(size)
+    let at = 0
     for (const record of records) {
-      if (record.value !== null) parts.push(record.value)
-      parts.push(NEWLINE)
+      if (record.value !== null) {
+        out.set(record.value, at)
+        at += record.value.length
+      }
+      out[at++] = 0x0a
     }
-    return Buffer.concat(parts)
+    return out
   }
   const position = parsePosition(options.from, '--from', {allowLast: true})
   const partitions = await requireTopic(client, options.topic)
@@ -114,11 +118,12 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
   const fromBeginning = position.kind !== 'end'
 
   let count = 0
-  let assigned: number[] = []
+  // Records can arrive before the assignment is handled (a group's join event is not awaited): until then the end is unknown.
+  let assigned: number[] | undefined
   const next = new Map<number, number>()
   let finish: () => void = () => {}
   const done = new Promise<void>((resolve) => (finish = resolve))
-  const atEnd = (): boolean => assigned.every((p) => (next.get(p) ?? -1) >= (ends.get(p) ?? 0))
+  const atEnd = (): boolean => assigned !== undefined && assigned.every((p) => (next.get(p) ?? -1) >= (ends.get(p) ?? 0))
   const checkDone = (): void => {
     if (options.maxMessages !== undefined && count >= options.maxMessages) finish()
     else if (options.exitAtEnd && atEnd()) finish()
@@ -128,7 +133,7 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
     if (group === undefined) {
       options.notice(`reading ${describePartitions(options.topic, partitions)}`)
     } else {
-      const revoked = assigned.filter((p) => !partitions.includes(p))
+      const revoked = (assigned ?? []).filter((p) => !partitions.includes(p))
       if (revoked.length > 0) options.notice(`group ${group}: revoked ${describePartitions(options.topic, revoked)}`)
       options.notice(`group ${group}: ${partitions.length === 0 ? 'assigned nothing (the group has more consumers than partitions)' : `assigned ${describePartitions(options.topic, partitions)}`}`)
     }
@@ -155,6 +160,11 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
     return taken.length
   }
 
+  const onPosition = (partition: number, offset: number): void => {
+    next.set(partition, offset)
+    checkDone()
+  }
+
   const session = await client.consume({
     topic: options.topic,
     group,
@@ -163,6 +173,7 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
     startOffsets,
     onAssignment,
     onRecords,
+    onPosition,
   })
   const aborted = new Promise<void>((resolve) => {
     if (options.signal?.aborted) resolve()

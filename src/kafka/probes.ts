@@ -1,7 +1,8 @@
+import {KafkaProtocolError} from './error-codes.ts'
 import {loadKafkajs} from './kafkajs.ts'
 import {Reader, Writer, sendRequest, type BrokerAddress} from './wire.ts'
 
-const METADATA = 3
+export const METADATA = 3
 const DESCRIBE_QUORUM = 55
 /** KRaft keeps cluster metadata in this single-partition topic; DescribeQuorum asks about its Raft quorum. */
 const METADATA_TOPIC = '__cluster_metadata'
@@ -12,13 +13,25 @@ export interface BrokerMetadata {
   brokers: {nodeId: number; host: string; port: number}[]
 }
 
-/**
- * Metadata v4 without topics: the cheapest proof that a broker serves requests, and which brokers it knows.
- * (In KRaft its controller id is a random broker, so it is not read.)
- */
-export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number): Promise<BrokerMetadata> {
-  const body = new Writer().int32(0).int8(0).bytes() // no topics, no auto-creation
-  const reader = await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body}, timeoutMs)
+export interface PartitionState {
+  topic: string
+  partition: number
+  /** -1 when the partition has no leader. */
+  leader: number
+  replicas: number[]
+  isr: number[]
+  /** Replicas on a broker that is down (Metadata v5 and later only). */
+  offlineReplicas?: number[]
+}
+
+export interface MetadataAnswer extends BrokerMetadata {
+  partitions: PartitionState[]
+  /** Kafka's error code per topic asked about and not served (3: it does not exist). */
+  topicErrors: Map<string, number>
+}
+
+/** Metadata v4 or v5, which adds offline replicas (in KRaft its controller id is a random broker, so it is not read). */
+export function decodeMetadata(reader: Reader, version: 4 | 5 = 4): MetadataAnswer {
   reader.int32() // throttle time
   const brokers = reader.array(() => {
     const nodeId = reader.int32()
@@ -27,32 +40,14 @@ export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number)
     reader.string() // rack
     return {nodeId, host, port}
   })
-  return {clusterId: reader.string(), brokers: brokers.sort((a, b) => a.nodeId - b.nodeId)}
-}
-
-export interface PartitionState {
-  topic: string
-  partition: number
-  /** -1 when the partition has no leader. */
-  leader: number
-  replicas: number[]
-  isr: number[]
-}
-
-export function decodeTopicMetadata(reader: Reader): PartitionState[] {
-  reader.int32() // throttle time
-  reader.array(() => {
-    reader.int32()
-    reader.string()
-    reader.int32()
-    reader.string()
-  })
-  reader.string() // cluster id
-  reader.int32() // controller id (random in KRaft)
-  return reader
+  const clusterId = reader.string()
+  reader.int32() // controller id
+  const topicErrors = new Map<string, number>()
+  const partitions = reader
     .array(() => {
-      reader.int16() // topic error
+      const topicError = reader.int16()
       const topic = reader.string() ?? ''
+      if (topicError !== 0) topicErrors.set(topic, topicError)
       reader.int8() // internal
       return reader.array(() => {
         reader.int16() // partition error; a leaderless partition says so with leader -1
@@ -60,16 +55,33 @@ export function decodeTopicMetadata(reader: Reader): PartitionState[] {
         const leader = reader.int32()
         const replicas = reader.array(() => reader.int32())
         const isr = reader.array(() => reader.int32())
-        return {topic, partition, leader, replicas, isr}
+        if (version < 5) return {topic, partition, leader, replicas, isr}
+        return {topic, partition, leader, replicas, isr, offlineReplicas: reader.array(() => reader.int32())}
       })
     })
     .flat()
+  return {clusterId, brokers: brokers.sort((a, b) => a.nodeId - b.nodeId), partitions, topicErrors}
 }
 
-/** Metadata v4 for every topic: each partition's leader, replicas and in-sync replicas. */
+export const decodeTopicMetadata = (reader: Reader): PartitionState[] => decodeMetadata(reader).partitions
+
+/** A Metadata v4/v5 request body: the named topics (every topic when `topics` is undefined), never creating one. */
+export function encodeMetadataRequest(topics: string[] | undefined): Buffer {
+  const writer = new Writer()
+  if (topics === undefined) writer.int32(-1)
+  else topics.reduce((w, topic) => w.string(topic), writer.int32(topics.length))
+  return writer.int8(0).bytes()
+}
+
+/** Metadata without topics: the cheapest proof that a broker serves requests, and which brokers it knows. */
+export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number): Promise<BrokerMetadata> {
+  const {clusterId, brokers} = decodeMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest([])}, timeoutMs))
+  return {clusterId, brokers}
+}
+
+/** Metadata for every topic: each partition's leader, replicas and in-sync replicas. */
 export async function topicPartitions(address: BrokerAddress, timeoutMs?: number): Promise<PartitionState[]> {
-  const body = new Writer().int32(-1).int8(0).bytes() // all topics, no auto-creation
-  return decodeTopicMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body}, timeoutMs))
+  return decodeTopicMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs))
 }
 
 export interface QuorumReplica {
@@ -84,15 +96,6 @@ export interface QuorumInfo {
   highWatermark: bigint
   voters: QuorumReplica[]
   observers: QuorumReplica[]
-}
-
-export class KafkaProtocolError extends Error {
-  readonly errorCode: number
-
-  constructor(errorCode: number, what: string) {
-    super(`${what} failed with Kafka error code ${errorCode}`)
-    this.errorCode = errorCode
-  }
 }
 
 export function encodeDescribeQuorumRequest(): Buffer {

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {KclError, usageError} from '../errors.ts'
-import type {Acks, Compression, KafkaClient, OutgoingRecord, ProducedBatch, RecordHeader, RecordProducer} from './client.ts'
+import {MAX_IN_FLIGHT, type Acks, type Compression, type KafkaClient, type OutgoingRecord, type ProducedBatch, type RecordHeader, type RecordProducer} from './client.ts'
 import {generateDelivery} from './generate.ts'
 import {lineSplitter, parseHeader, parseJsonRecord} from './records.ts'
 import {requireTopic} from './topics.ts'
@@ -38,8 +38,8 @@ export interface ProduceResult {
   deliveries: Delivery[]
 }
 
-// A record batch must stay under the topic's max.message.bytes: kafkajs sends each partition's share of
-// a send() as one batch and does not split it. These bound a batch by count and by estimated size.
+// A record batch must stay under the topic's max.message.bytes: each partition's share of a send() is one
+// batch, never split. These bound a batch by count and by estimated size.
 const MAX_BATCH_RECORDS = 20_000
 const RECORD_OVERHEAD_BYTES = 24
 const BATCH_OVERHEAD_BYTES = 70
@@ -90,13 +90,13 @@ export function recordBuilder(request: Pick<ProduceRequest, 'input' | 'key' | 'k
 }
 
 /**
- * Sends records in batches with at most one send in flight: while Kafka acknowledges one batch the next
- * one fills, and reading stops when both are full, so memory stays bounded however long the input is.
+ * Sends records in batches with up to MAX_IN_FLIGHT sends on their way: while Kafka acknowledges those, the next
+ * batch fills, and reading stops when it is full too, so memory stays bounded however long the input is.
  */
 class Batcher {
   private batch: OutgoingRecord[] = []
   private batchBytes = BATCH_OVERHEAD_BYTES
-  private inFlight: Promise<unknown> | undefined
+  private readonly inFlight = new Set<Promise<void>>()
   private failure: unknown
   sent = 0
   private readonly producer: RecordProducer
@@ -109,40 +109,53 @@ class Batcher {
     this.maxBatchBytes = maxBatchBytes
   }
 
-  async add(record: OutgoingRecord): Promise<void> {
-    const size = recordSize(record)
-    if (this.batch.length > 0 && (this.batchBytes + size > this.maxBatchBytes || this.batch.length >= MAX_BATCH_RECORDS)) await this.flush()
+  /** Adds a record of `size` bytes (recordSize); returns a promise only when it had to send a full batch first. */
+  add(record: OutgoingRecord, size: number): Promise<void> | undefined {
+    if (this.batch.length > 0 && (this.batchBytes + size > this.maxBatchBytes || this.batch.length >= MAX_BATCH_RECORDS)) {
+      return this.flush().then(() => this.push(record, size))
+    }
+    this.push(record, size)
+    return undefined
+  }
+
+  private push(record: OutgoingRecord, size: number): void {
     this.batch.push(record)
     this.batchBytes += size
   }
 
-  /** Hands the current batch to the producer, after the previous one is acknowledged. */
+  /** Hands the current batch to the producer once fewer than MAX_IN_FLIGHT sends are unacknowledged. */
   async flush(): Promise<void> {
-    await this.settle()
+    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight)
+    this.throwFailure()
     if (this.batch.length === 0) return
     const records = this.batch
     this.batch = []
     this.batchBytes = BATCH_OVERHEAD_BYTES
-    this.inFlight = this.producer.send(this.topic, records).then(
+    const sending: Promise<void> = this.producer.send(this.topic, records).then(
       () => {
         this.sent += records.length
       },
       (error: unknown) => {
-        this.failure = error
+        this.failure ??= error
       },
     )
+    this.inFlight.add(sending)
+    void sending.then(() => this.inFlight.delete(sending))
   }
 
+  /** Waits for every send to be acknowledged. */
   async settle(): Promise<void> {
-    if (this.inFlight) await this.inFlight
-    this.inFlight = undefined
-    if (this.failure !== undefined) {
-      const error = this.failure
-      if (error instanceof KclError && this.sent > 0) {
-        throw new KclError(`${error.message.replace(/\.$/, '')} (${this.sent} messages before it were produced).`, {hint: error.hint, exitCode: error.exitCode})
-      }
-      throw error
+    await Promise.all(this.inFlight)
+    this.throwFailure()
+  }
+
+  private throwFailure(): void {
+    if (this.failure === undefined) return
+    const error = this.failure
+    if (error instanceof KclError && this.sent > 0) {
+      throw new KclError(`${error.message.replace(/\.$/, '')} (${this.sent} messages before it were produced).`, {hint: error.hint, exitCode: error.exitCode})
     }
+    throw error
   }
 }
 
@@ -188,17 +201,19 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
     } else {
       // Batches stay well under the broker's limit, so one partition's share never exceeds it.
       const batcher = new Batcher(producer, request.topic, Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), 1_000_000)))
-      const add = async (record: OutgoingRecord, where: () => string): Promise<void> => {
+      const refuseTooLarge = async (size: number, where: string): Promise<never> => {
+        await batcher.flush()
+        await batcher.settle()
+        const error = tooLarge(size, maxMessageBytes, where, request.topic)
+        if (batcher.sent === 0) throw error
+        throw usageError(`${error.message.replace(/\.$/, '')}; the ${batcher.sent} messages before it were produced.`, error.hint)
+      }
+      // Called once per line of a large input: no promise unless a batch is sent, no closure per record.
+      const add: AddRecord = (record, what, number) => {
         const size = recordSize(record)
-        if (size > recordLimit) {
-          await batcher.flush()
-          await batcher.settle()
-          const error = tooLarge(size, maxMessageBytes, where(), request.topic)
-          if (batcher.sent === 0) throw error
-          throw usageError(`${error.message.replace(/\.$/, '')}; the ${batcher.sent} messages before it were produced.`, error.hint)
-        }
-        await batcher.add(record)
+        if (size > recordLimit) return refuseTooLarge(size, `${what} ${number}`)
         count++
+        return batcher.add(record, size)
       }
       if (request.generate !== undefined) {
         await generate(request, headers, add, () => batcher.flush())
@@ -212,8 +227,8 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
           for (const line of lines) {
             lineNumber++
             if (line.length === 0 || (request.input === 'json' && line.toString('utf8').trim() === '')) continue
-            const number = lineNumber
-            await add(build(line, number), () => `Line ${number}`)
+            const sending = add(build(line, lineNumber), 'Line', lineNumber)
+            if (sending) await sending
           }
         }
         for await (const chunk of request.stdin) {
@@ -232,10 +247,12 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
   return {topic: request.topic, count, seconds: (performance.now() - started) / 1000, deliveries}
 }
 
+type AddRecord = (record: OutgoingRecord, what: string, number: number) => Promise<void> | undefined
+
 async function generate(
   request: ProduceRequest,
   headers: RecordHeader[],
-  add: (record: OutgoingRecord, where: () => string) => Promise<void>,
+  add: AddRecord,
   flush: () => Promise<void>,
 ): Promise<void> {
   const total = request.generate ?? 0
@@ -251,6 +268,6 @@ async function generate(
       }
     }
     const {key, value} = generateDelivery(i + 1)
-    await add({key: Buffer.from(key), value: Buffer.from(value), headers, partition: request.partition}, () => `Generated message ${i + 1}`)
+    await add({key: Buffer.from(key), value: Buffer.from(value), headers, partition: request.partition}, 'Generated message', i + 1)
   }
 }

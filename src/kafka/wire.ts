@@ -1,9 +1,9 @@
 import {connect} from 'node:net'
 
 /**
- * A minimal Kafka wire-protocol client for the few requests kafkajs cannot make: DescribeQuorum (the KRaft
- * active controller) and a cheap per-broker Metadata probe used while waiting for brokers to come up.
- * One connection per request; good enough for status checks, not for data.
+ * Kafka wire-protocol primitives, and a one-request-per-connection client for status checks: DescribeQuorum
+ * (the KRaft active controller, which kafkajs cannot ask) and cheap per-broker Metadata probes used while
+ * waiting for brokers to come up. The data path keeps connections open (broker-connection.ts).
  */
 
 export class Writer {
@@ -22,6 +22,11 @@ export class Writer {
   int32(value: number): this {
     const b = Buffer.alloc(4)
     b.writeInt32BE(value)
+    return this.push(b)
+  }
+  int64(value: number | bigint): this {
+    const b = Buffer.alloc(8)
+    b.writeBigInt64BE(BigInt(value))
     return this.push(b)
   }
   uvarint(value: number): this {
@@ -104,6 +109,12 @@ export class Reader {
       this.uvarint()
       this.offset += this.uvarint()
     }
+  }
+  /** Nullable int32-length bytes, as a view into the response (no copy). */
+  bytes(): Buffer | null {
+    const length = this.int32()
+    if (length < 0) return null
+    return this.advance(length, this.buffer.subarray(this.offset, this.offset + length))
   }
   array<T>(readItem: () => T): T[] {
     const count = this.int32()

@@ -185,6 +185,44 @@ describe('interop with kcat', () => {
         ['key-b', {base64: binary.toString('base64')}, {source: 'kcat', n: '1'}],
       ],
     )
+    // Reading without --group joins no group, so none is left behind.
+    const groups = JSON.parse(String((await run(['group', 'list', '--json', ...B1])).stdout)) as {groupId: string}[]
+    assert.deepEqual(groups.filter((g) => g.groupId.startsWith('kcl')), [])
+  })
+
+  it('compressed batches both ways: kcat reads kcl gzip and zstd, kcl reads kcat gzip and zstd', async () => {
+    await run(['topic', 'create', 'interop-compressed', '--partitions', '1', ...B1])
+    const expected: string[] = []
+    for (const codec of ['gzip', 'zstd']) {
+      const produced = await run(['produce', 'interop-compressed', '--compression', codec, ...B1], `kcl ${codec} 1\nkcl ${codec} 2\n`)
+      assert.equal(produced.exitCode, 0, String(produced.stderr))
+      await execa('kcat', ['-P', '-b', `localhost:${ONE.port}`, '-t', 'interop-compressed', '-z', codec], {input: `kcat ${codec}\n`, timeout: 30_000})
+      expected.push(`kcl ${codec} 1`, `kcl ${codec} 2`, `kcat ${codec}`)
+    }
+    const byKcat = await execa('kcat', ['-C', '-b', `localhost:${ONE.port}`, '-t', 'interop-compressed', '-e', '-q', '-f', '%s\\n'], {timeout: 30_000})
+    assert.deepEqual(byKcat.stdout.split('\n'), expected)
+    const byKcl = await run(['consume', 'interop-compressed', '--exit-at-end', '--output', 'raw', ...B1])
+    assert.equal(byKcl.exitCode, 0, String(byKcl.stderr))
+    assert.deepEqual(String(byKcl.stdout).trim().split('\n'), expected)
+  })
+
+  it('--acks 1 and --acks 0 deliver every line too', async () => {
+    await run(['topic', 'create', 'acks-modes', '--partitions', '3', ...B1])
+    const lines = Array.from({length: 5000}, (_, i) => `line ${i}`).join('\n')
+    for (const acks of ['1', '0']) {
+      const produced = await run(['produce', 'acks-modes', '--acks', acks, ...B1], lines)
+      assert.equal(produced.exitCode, 0, String(produced.stderr))
+      assert.match(String(produced.stderr), /Produced 5000 messages/)
+    }
+    // Nobody acknowledges acks=0: the broker may append the last batch a moment after kcl exits.
+    const stored = async () => {
+      const described = JSON.parse(String((await run(['topic', 'describe', 'acks-modes', '--json', ...B1])).stdout)) as {partitions: {high: number}[]}
+      return described.partitions.reduce((sum, p) => sum + p.high, 0)
+    }
+    const deadline = Date.now() + 10_000
+    while ((await stored()) < 10_000 && Date.now() < deadline) await sleep(200)
+    const consumed = await run(['consume', 'acks-modes', '--exit-at-end', '--output', 'raw', ...B1])
+    assert.equal(String(consumed.stdout).trim().split('\n').length, 10_000)
   })
 })
 

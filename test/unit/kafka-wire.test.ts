@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import {createServer, type AddressInfo} from 'node:net'
 import {describe, it} from 'node:test'
 import {Reader, Writer} from '../../src/kafka/wire.ts'
-import {decodeDescribeQuorumResponse, describeQuorum, encodeDescribeQuorumRequest, KafkaProtocolError} from '../../src/kafka/probes.ts'
+import {KafkaProtocolError} from '../../src/kafka/error-codes.ts'
+import {decodeDescribeQuorumResponse, describeQuorum, encodeDescribeQuorumRequest} from '../../src/kafka/probes.ts'
 
 function describeQuorumResponse(errorCode = 0): Buffer {
   const replica = (w: Writer, id: number) => w.int32(id).int32(0).int32(100 + id).noTags() // int64 as two int32s

@@ -1,12 +1,8 @@
-import {randomBytes} from 'node:crypto'
-import {createRequire} from 'node:module'
-import {isSea} from 'node:sea'
-import type {Admin, Assigner, Consumer, IHeaders, Kafka, KafkaMessage, logCreator, Message, PartitionAssigner} from 'kafkajs'
+import type {Admin, Consumer, IHeaders, Kafka, KafkaMessage, logCreator} from 'kafkajs'
 import type {
   BrokerInfo,
   CommittedOffset,
   ConfigEntry,
-  ConfigSource,
   ConnectOptions,
   ConsumedRecord,
   ConsumeRequest,
@@ -15,7 +11,6 @@ import type {
   GroupSummary,
   KafkaClient,
   NewTopic,
-  OutgoingRecord,
   PartitionOffsets,
   ProducedBatch,
   ProducerOptions,
@@ -23,10 +18,14 @@ import type {
   RecordProducer,
   TopicMetadata,
 } from './client.ts'
+import {ClusterConnections} from './cluster-connections.ts'
 import {translateKafkaError, unreachable} from './errors.ts'
+import {loadKafkajs} from './kafkajs.ts'
+import {readPartitions} from './partition-reader.ts'
+import * as wire from './wire-reads.ts'
 import {brokerMetadata, firstAnswer} from './probes.ts'
 import {parseAddress} from './wire.ts'
-import {loadKafkajs} from './kafkajs.ts'
+import {openProducer} from './wire-producer.ts'
 
 type KafkaJs = typeof import('kafkajs')
 
@@ -37,37 +36,6 @@ type KafkaJs = typeof import('kafkajs')
 const RETRY = {retries: 12, initialRetryTime: 250, maxRetryTime: 3000}
 const CONNECTION_TIMEOUT_MS = 3000
 const REQUEST_TIMEOUT_MS = 15_000
-
-/**
- * kafkajs 2.2.4 groups a send's messages by partition with `[...current, message]` per message, which is
- * quadratic: for a batch of 7,500 lines it spent more time copying arrays (and collecting them) than
- * everything else. kafkajs is pinned and unmaintained, so its module is replaced, before kafkajs loads,
- * by the same grouping in linear time.
- */
-function linearPartitionGrouping(): void {
-  // In the standalone binary kafkajs is bundled, not on disk: bin/build-binary.mjs puts the function below in its place.
-  if (isSea()) return
-  const require = createRequire(import.meta.url)
-  const path = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js')
-  require(path)
-  const cached = require.cache[path]
-  if (!cached) return
-  cached.exports = groupMessagesPerPartitionLinearly
-}
-
-export function groupMessagesPerPartitionLinearly({topic, partitionMetadata, messages, partitioner}: GroupingInput): Record<number, Message[]> {
-  const result: Record<number, Message[]> = {}
-  if (partitionMetadata.length === 0) return result
-  for (const message of messages) (result[partitioner({topic, partitionMetadata, message})] ??= []).push(message)
-  return result
-}
-
-interface GroupingInput {
-  topic: string
-  partitionMetadata: unknown[]
-  messages: Message[]
-  partitioner: (args: {topic: string; partitionMetadata: unknown[]; message: Message}) => number
-}
 
 /** kafkajs logs nothing unless KCL_DEBUG is set; then everything goes to stderr. */
 function debugLogCreator(kafkajs: KafkaJs): {logLevel: number; logCreator?: logCreator} {
@@ -80,13 +48,6 @@ function debugLogCreator(kafkajs: KafkaJs): {logLevel: number; logCreator?: logC
 
 const toNumber = (value: string | number | null | undefined): number => (value === null || value === undefined ? -1 : Number(value))
 
-function toHeaders(headers: RecordHeader[]): IHeaders | undefined {
-  if (headers.length === 0) return undefined
-  const result: Record<string, Buffer[]> = {}
-  for (const [key, value] of headers) (result[key] ??= []).push(value)
-  return Object.fromEntries(Object.entries(result).map(([key, values]) => [key, values.length === 1 ? values[0] : values])) as IHeaders
-}
-
 function fromHeaders(headers: IHeaders | undefined): RecordHeader[] {
   if (!headers) return []
   const result: RecordHeader[] = []
@@ -95,10 +56,6 @@ function fromHeaders(headers: IHeaders | undefined): RecordHeader[] {
     for (const one of Array.isArray(value) ? value : [value]) result.push([key, Buffer.isBuffer(one) ? one : Buffer.from(one)])
   }
   return result
-}
-
-function toMessage(record: OutgoingRecord): Message {
-  return {key: record.key, value: record.value, headers: toHeaders(record.headers), partition: record.partition}
 }
 
 function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
@@ -113,14 +70,17 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Cons
   }
 }
 
-// DescribeConfigs' source codes (KIP-226).
-const CONFIG_SOURCES: Record<number, ConfigSource> = {1: 'topic', 4: 'broker', 5: 'default'}
-
-export class KafkajsClient implements KafkaClient {
+/**
+ * kafkajs for topic changes and consumer groups; kcl's own wire code for producing, reading without a group
+ * and the topic reads those need first, so `kcl produce` and `kcl consume` never load kafkajs.
+ */
+export class KclKafkaClient implements KafkaClient {
   readonly servers: string[]
   private readonly options: ConnectOptions
   private kafkaPromise: Promise<{kafkajs: KafkaJs; kafka: Kafka}> | undefined
   private adminPromise: Promise<Admin> | undefined
+  private wire: ClusterConnections | undefined
+  private closed = false
 
   constructor(servers: string[], options: ConnectOptions) {
     this.servers = servers
@@ -128,13 +88,10 @@ export class KafkajsClient implements KafkaClient {
   }
 
   private kafka(): Promise<{kafkajs: KafkaJs; kafka: Kafka}> {
-    this.kafkaPromise ??= this.probe().then(() => {
-      linearPartitionGrouping()
-      return loadKafkajs()
-    }).then((module) => {
+    this.kafkaPromise ??= this.probe().then(loadKafkajs).then((module) => {
       const kafkajs = ((module as unknown as {default?: KafkaJs}).default ?? module) as KafkaJs
       const kafka = new kafkajs.Kafka({
-        clientId: this.options.clientId ?? 'kcl',
+        clientId: this.clientId,
         brokers: this.servers,
         connectionTimeout: CONNECTION_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,
@@ -155,8 +112,25 @@ export class KafkajsClient implements KafkaClient {
     }
   }
 
+  /** Runs a read on kcl's own wire code, translating its errors into kcl's. */
+  private async read<T>(call: (connections: ClusterConnections) => Promise<T>, context: {topic?: string} = {}): Promise<T> {
+    try {
+      return await call(this.connections())
+    } catch (error) {
+      throw translateKafkaError(error, {servers: this.servers, ...context})
+    }
+  }
+
+  /** The connections of the data path and of the reads it needs, shared by all of them. */
+  private connections(): ClusterConnections {
+    this.wire ??= new ClusterConnections(this.servers, this.clientId)
+    return this.wire
+  }
+
   /** Runs an admin call, translating the client's errors into kcl's. */
   private async admin<T>(call: (admin: Admin, kafkajs: KafkaJs) => Promise<T>, context: {topic?: string; group?: string} = {}): Promise<T> {
+    // An admin connected after close() would never be disconnected and keep kcl from exiting.
+    if (this.closed) throw new Error('the Kafka client is closed')
     try {
       const {kafka, kafkajs} = await this.kafka()
       this.adminPromise ??= (async () => {
@@ -175,28 +149,11 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async topicNames(): Promise<string[]> {
-    return this.admin(async (admin) => (await admin.listTopics()).sort())
+    return this.read((connections) => wire.topicNames(connections))
   }
 
   async topicMetadata(names?: string[]): Promise<TopicMetadata[]> {
-    return this.admin(
-      async (admin) => {
-        const {topics} = await admin.fetchTopicMetadata(names ? {topics: names} : undefined)
-        return topics.map((topic) => ({
-          name: topic.name,
-          partitions: topic.partitions
-            .map((p) => ({
-              partition: p.partitionId,
-              leader: p.leader,
-              replicas: p.replicas,
-              isr: p.isr,
-              offlineReplicas: p.offlineReplicas ?? [],
-            }))
-            .sort((a, b) => a.partition - b.partition),
-        }))
-      },
-      {topic: names?.[0]},
-    )
+    return this.read((connections) => wire.topicMetadata(connections, names), {topic: names?.[0]})
   }
 
   async createTopic(topic: NewTopic): Promise<boolean> {
@@ -222,38 +179,15 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async topicConfigs(name: string): Promise<ConfigEntry[]> {
-    return this.admin(
-      async (admin, kafkajs) => {
-        const {resources} = await admin.describeConfigs({
-          includeSynonyms: false,
-          resources: [{type: kafkajs.ConfigResourceTypes.TOPIC, name}],
-        })
-        return (resources[0]?.configEntries ?? []).map((entry) => ({
-          name: entry.configName,
-          value: entry.configValue,
-          source: CONFIG_SOURCES[(entry as {configSource?: number}).configSource ?? -1] ?? (entry.isDefault ? 'default' : 'other'),
-          sensitive: entry.isSensitive,
-        }))
-      },
-      {topic: name},
-    )
+    return this.read((connections) => wire.topicConfigs(connections, name), {topic: name})
   }
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    return this.admin(
-      async (admin) =>
-        (await admin.fetchTopicOffsets(topic))
-          .map((p) => ({partition: p.partition, low: Number(p.low), high: Number(p.high)}))
-          .sort((a, b) => a.partition - b.partition),
-      {topic},
-    )
+    return this.read((connections) => wire.topicOffsets(connections, topic), {topic})
   }
 
   async offsetsForTimestamp(topic: string, timestamp: number): Promise<{partition: number; offset: number}[]> {
-    return this.admin(
-      async (admin) => (await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((p) => ({partition: p.partition, offset: Number(p.offset)})),
-      {topic},
-    )
+    return this.read((connections) => wire.offsetsForTimestamp(connections, topic, timestamp), {topic})
   }
 
   async groups(): Promise<GroupSummary[]> {
@@ -301,49 +235,38 @@ export class KafkajsClient implements KafkaClient {
 
   async producer(options: ProducerOptions): Promise<RecordProducer> {
     const context = {servers: this.servers}
-    const {kafka, kafkajs} = await this.kafka()
-    const idempotent = options.acks === 'all'
-    const producer = kafka.producer({
-      idempotent,
-      // One request in flight keeps the idempotent producer's sequence numbers in order.
-      maxInFlightRequests: idempotent ? 1 : 5,
-      allowAutoTopicCreation: false,
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-      retry: idempotent ? {...RETRY, retries: 5} : RETRY,
-    })
-    try {
-      await producer.connect()
-    } catch (error) {
+    const producer = await openProducer(this.connections(), options).catch((error: unknown) => {
       throw translateKafkaError(error, context)
-    }
-    const acks = options.acks === 'all' ? -1 : Number(options.acks)
-    const compression = options.compression === 'gzip' ? kafkajs.CompressionTypes.GZIP : kafkajs.CompressionTypes.None
+    })
     return {
       async send(topic, records): Promise<ProducedBatch[]> {
         try {
-          const metadata = await producer.send({topic, acks, compression, messages: records.map(toMessage)})
-          return metadata.map((m) => ({partition: m.partition, baseOffset: toNumber(m.baseOffset ?? m.offset)}))
+          return await producer.send(topic, records)
         } catch (error) {
           throw translateKafkaError(error, {...context, topic})
         }
       },
-      async close() {
-        await producer.disconnect().catch(() => {})
-      },
+      close: () => producer.close(),
     }
   }
 
   async consume(request: ConsumeRequest): Promise<ConsumeSession> {
-    const {kafka, kafkajs} = await this.kafka()
-    // kafkajs can only consume as a group member. Without --group kcl joins a group of its own, whose one
-    // member gets every (requested) partition, never commits, and deletes the group when it leaves.
-    const throwaway = request.group === undefined
-    const groupId = request.group ?? `kcl-consume-${process.pid}-${randomBytes(4).toString('hex')}`
     const context = {servers: this.servers, topic: request.topic, group: request.group}
+    const {group} = request
+    if (group === undefined) {
+      // Its own connections: stopping the read closes them, whatever else this client still does.
+      const session = readPartitions(new ClusterConnections(this.servers, this.clientId), request)
+      const finished = session.finished.catch((error: unknown) => {
+        throw translateKafkaError(error, context)
+      })
+      finished.catch(() => {})
+      return {finished, stop: session.stop}
+    }
+    const {kafka, kafkajs} = await this.kafka()
     const consumer: Consumer = kafka.consumer({
-      groupId,
+      groupId: group,
       allowAutoTopicCreation: false,
-      partitionAssigners: throwaway ? [takeEverything(kafkajs, request.partitions)] : [kafkajs.PartitionAssigners.roundRobin],
+      partitionAssigners: [kafkajs.PartitionAssigners.roundRobin],
       maxBytes: 50 * 1024 * 1024,
       maxBytesPerPartition: 10 * 1024 * 1024,
       maxWaitTimeInMs: 500,
@@ -382,7 +305,6 @@ export class KafkajsClient implements KafkaClient {
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         await consumer.disconnect().catch(() => {})
-        if (throwaway) await this.admin((admin) => admin.deleteGroups([groupId])).catch(() => {})
         resolveFinished()
       })()
       return stopping
@@ -392,7 +314,7 @@ export class KafkajsClient implements KafkaClient {
       await consumer.connect()
       await consumer.subscribe({topics: [request.topic], fromBeginning: request.fromBeginning})
       await consumer.run({
-        autoCommit: !throwaway,
+        autoCommit: true,
         eachBatchAutoResolve: false,
         eachBatch: async ({batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale}) => {
           if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return
@@ -400,7 +322,7 @@ export class KafkajsClient implements KafkaClient {
           const taken = await request.onRecords(records)
           if (taken > 0) {
             resolveOffset(batch.messages[taken - 1]!.offset)
-            if (!throwaway) await commitOffsetsIfNecessary()
+            await commitOffsetsIfNecessary()
           }
         },
       })
@@ -412,29 +334,12 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true
+    this.wire?.close()
     if (this.adminPromise) await (await this.adminPromise.catch(() => undefined))?.disconnect()
   }
-}
 
-/** The assigner of kcl's throwaway groups: the only member takes every partition, or just the requested ones. */
-function takeEverything(kafkajs: KafkaJs, only: number[] | undefined): PartitionAssigner {
-  const {MemberAssignment, MemberMetadata} = kafkajs.AssignerProtocol
-  return ({cluster}): Assigner => ({
-    name: 'KclTakeEverything',
-    version: 0,
-    async assign({members, topics}) {
-      const assignment: Record<string, number[]> = {}
-      for (const topic of topics) {
-        const partitions = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId)
-        assignment[topic] = partitions.filter((p) => only === undefined || only.includes(p)).sort((a, b) => a - b)
-      }
-      return members.map((member, index) => ({
-        memberId: member.memberId,
-        memberAssignment: MemberAssignment.encode({version: 0, assignment: index === 0 ? assignment : {}, userData: Buffer.alloc(0)}),
-      }))
-    },
-    protocol({topics}) {
-      return {name: 'KclTakeEverything', metadata: MemberMetadata.encode({version: 0, topics, userData: Buffer.alloc(0)})}
-    },
-  })
+  private get clientId(): string {
+    return this.options.clientId ?? 'kcl'
+  }
 }

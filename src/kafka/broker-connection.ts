@@ -1,0 +1,147 @@
+import {connect, type Socket} from 'node:net'
+import {Reader, Writer, type BrokerAddress} from './wire.ts'
+
+/**
+ * One long-lived connection to a broker for kcl's data path (produce and fetch). Requests are pipelined: each is
+ * written as soon as it is made, and Kafka answers them in order on the connection, so several batches can be
+ * on their way while the broker writes the first.
+ */
+
+/** A connection that could not be made or broke; `code` is the socket's (ECONNREFUSED, …), as translateKafkaError expects. */
+export class ConnectionError extends Error {
+  readonly code: string
+
+  constructor(address: BrokerAddress, code: string, reason = code) {
+    super(`${address.host}:${address.port}: ${reason}`)
+    this.code = code
+  }
+}
+
+interface Pending {
+  correlationId: number
+  resolve(body: Reader): void
+  reject(error: Error): void
+  timer: NodeJS.Timeout
+}
+
+export interface RequestSpec {
+  apiKey: number
+  apiVersion: number
+  /** The request body, as one or several buffers (written without copying them together). */
+  body: Buffer[]
+  timeoutMs: number
+}
+
+export class BrokerConnection {
+  readonly address: BrokerAddress
+  private readonly socket: Socket
+  private readonly clientId: string
+  private readonly pending: Pending[] = []
+  private chunks: Buffer[] = []
+  private buffered = 0
+  private failure: Error | undefined
+  private nextCorrelationId = 1
+
+  private constructor(address: BrokerAddress, socket: Socket, clientId: string) {
+    this.address = address
+    this.socket = socket
+    this.clientId = clientId
+    socket.on('data', (chunk: Buffer) => this.receive(chunk))
+    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(new ConnectionError(address, error.code ?? 'ECONNRESET', error.message)))
+    socket.on('close', () => this.fail(new ConnectionError(address, 'ECONNRESET', 'connection closed')))
+  }
+
+  static open(address: BrokerAddress, clientId: string, timeoutMs: number): Promise<BrokerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({host: address.host, port: address.port, noDelay: true})
+      const timer = setTimeout(() => {
+        socket.destroy()
+        reject(new ConnectionError(address, 'ETIMEDOUT', `no connection within ${timeoutMs} ms`))
+      }, timeoutMs)
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        socket.removeAllListeners('error')
+        resolve(new BrokerConnection(address, socket, clientId))
+      })
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer)
+        reject(new ConnectionError(address, error.code ?? 'ECONNREFUSED', error.message))
+      })
+    })
+  }
+
+  get broken(): boolean {
+    return this.failure !== undefined
+  }
+
+  /** Sends a request (header v1) and resolves with a reader at the start of the response body. */
+  request(spec: RequestSpec): Promise<Reader> {
+    if (this.failure) return Promise.reject(this.failure)
+    const correlationId = this.nextCorrelationId++
+    this.write(spec, correlationId)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new ConnectionError(this.address, 'ETIMEDOUT', `no answer within ${spec.timeoutMs} ms`)), spec.timeoutMs)
+      this.pending.push({correlationId, resolve, reject, timer})
+    })
+  }
+
+  /** Sends a request the broker does not answer (Produce with acks=0). */
+  send(spec: RequestSpec): void {
+    if (this.failure) throw this.failure
+    this.write(spec, this.nextCorrelationId++)
+  }
+
+  /** Closes after what was written is flushed (an acks=0 batch may still be in the socket's buffer). */
+  close(): void {
+    this.fail(new ConnectionError(this.address, 'ECONNRESET', 'connection closed by kcl'), true)
+  }
+
+  private write(spec: RequestSpec, correlationId: number): void {
+    const header = new Writer().int16(spec.apiKey).int16(spec.apiVersion).int32(correlationId).string(this.clientId).bytes()
+    const size = header.length + spec.body.reduce((sum, part) => sum + part.length, 0)
+    const prefix = Buffer.allocUnsafe(4 + header.length)
+    prefix.writeInt32BE(size, 0)
+    header.copy(prefix, 4)
+    this.socket.cork()
+    this.socket.write(prefix)
+    for (const part of spec.body) this.socket.write(part)
+    this.socket.uncork()
+  }
+
+  private receive(chunk: Buffer): void {
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
+    while (this.buffered >= 4) {
+      const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks)
+      const size = head.readInt32BE(0)
+      if (this.buffered < 4 + size) return
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+      const rest = all.subarray(4 + size)
+      this.chunks = rest.length > 0 ? [rest] : []
+      this.buffered = rest.length
+      this.answer(all.subarray(4, 4 + size))
+    }
+  }
+
+  private answer(response: Buffer): void {
+    const waiting = this.pending.shift()
+    if (!waiting) return this.fail(new ConnectionError(this.address, 'EPROTO', 'an answer to no request'))
+    clearTimeout(waiting.timer)
+    const reader = new Reader(response)
+    if (reader.int32() !== waiting.correlationId) {
+      this.pending.unshift(waiting)
+      return this.fail(new ConnectionError(this.address, 'EPROTO', 'answers out of order'))
+    }
+    waiting.resolve(reader)
+  }
+
+  private fail(error: Error, flush = false): void {
+    this.failure ??= error
+    if (flush) this.socket.end(() => this.socket.destroy())
+    else this.socket.destroy()
+    for (const waiting of this.pending.splice(0)) {
+      clearTimeout(waiting.timer)
+      waiting.reject(this.failure)
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import type {Compression, ConsumedRecord, OutgoingRecord} from '../../src/kafka/client.ts'
+import {crc32c} from '../../src/kafka/crc32c.ts'
+import {keyPartition, murmur2} from '../../src/kafka/murmur2.ts'
+import {batchRecords, decodeRecords, encodeRecordBatch, splitBatches} from '../../src/kafka/record-batch.ts'
+
+const records: OutgoingRecord[] = [
+  {key: Buffer.from('k1'), value: Buffer.from('héllo'), headers: [['source', Buffer.from('kcl')], ['source', Buffer.from('again')]]},
+  {key: null, value: null, headers: []},
+  {key: Buffer.from([0xff, 0x00]), value: Buffer.alloc(300, 7), headers: [['empty', Buffer.alloc(0)]]},
+]
+
+/** A batch as Fetch returns it: the broker fills in the base offset. */
+async function fetched(compression: Compression, baseOffset: number): Promise<Buffer> {
+  const batch = await encodeRecordBatch(records, {timestamp: 1_700_000_000_123, compression, producer: {producerId: 42n, producerEpoch: 1, baseSequence: 7}})
+  batch.writeBigInt64BE(BigInt(baseOffset), 0)
+  return batch
+}
+
+async function decodeAll(data: Buffer, from = 0): Promise<ConsumedRecord[]> {
+  const out: ConsumedRecord[] = []
+  for (const batch of splitBatches(data)) decodeRecords(batch, await batchRecords(batch), 't', 3, from, out)
+  return out
+}
+
+describe('record batches', () => {
+  it('computes CRC-32C (Castagnoli) as Kafka does', () => {
+    assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283)
+    assert.equal(crc32c(Buffer.alloc(32)), 0x8a9136aa)
+    // The eight-bytes-a-step path against the definition, one bit at a time, over lengths that are not multiples of 8.
+    const bitwise = (bytes: Buffer): number => {
+      let crc = ~0
+      for (const byte of bytes) {
+        crc ^= byte
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1
+      }
+      return ~crc >>> 0
+    }
+    const bytes = Buffer.from(Array.from({length: 203}, (_, i) => (i * 37 + 11) & 0xff))
+    for (const length of [0, 1, 7, 8, 9, 64, 203]) assert.equal(crc32c(bytes.subarray(0, length)), bitwise(bytes.subarray(0, length)), `length ${length}`)
+  })
+
+  it('stamps the header: magic 2, counts, producer, a CRC over attributes..end', async () => {
+    const batch = await encodeRecordBatch(records, {timestamp: 1_700_000_000_123, compression: 'none', producer: {producerId: 42n, producerEpoch: 1, baseSequence: 7}})
+    assert.equal(batch.readInt32BE(8), batch.length - 12)
+    assert.equal(batch.readInt8(16), 2)
+    assert.equal(batch.readUInt32BE(17), crc32c(batch, 21))
+    assert.equal(batch.readInt32BE(23), 2) // last offset delta
+    assert.equal(batch.readBigInt64BE(43), 42n)
+    assert.equal(batch.readInt16BE(51), 1)
+    assert.equal(batch.readInt32BE(53), 7)
+    assert.equal(batch.readInt32BE(57), 3)
+  })
+
+  for (const compression of ['none', 'gzip', 'zstd'] as const) {
+    it(`round-trips keys, values, nulls and repeated headers (${compression})`, async () => {
+      const out = await decodeAll(await fetched(compression, 1000))
+      assert.deepEqual(
+        out.map((r) => [r.offset, r.timestamp, r.key, r.value, r.headers]),
+        records.map((r, i) => [1000 + i, 1_700_000_000_123, r.key, r.value, r.headers]),
+      )
+      assert.ok(out.every((r) => r.topic === 't' && r.partition === 3))
+    })
+  }
+
+  it('splits several batches, drops a batch cut short at the end, and skips offsets already read', async () => {
+    const first = await fetched('none', 0)
+    const second = await fetched('gzip', 3)
+    const data = Buffer.concat([first, second, second.subarray(0, 40)])
+    const batches = splitBatches(data)
+    assert.deepEqual(batches.map((b) => [b.baseOffset, b.nextOffset, b.compression]), [[0, 3, 0], [3, 6, 1]])
+    assert.deepEqual((await decodeAll(data, 2)).map((r) => r.offset), [2, 3, 4, 5])
+  })
+
+  it('reads large offsets and timestamps exactly', async () => {
+    const batch = await fetched('none', 2 ** 40 + 5)
+    const [first] = await decodeAll(batch)
+    assert.equal(first?.offset, 2 ** 40 + 5)
+  })
+
+  it('refuses compression it cannot read with one clear message', async () => {
+    const batch = await fetched('none', 0)
+    batch.writeInt16BE(3, 21) // lz4
+    const [view] = splitBatches(batch)
+    await assert.rejects(batchRecords(view!), /lz4-compressed, which kcl cannot read/)
+  })
+})
+
+describe('key partitioning', () => {
+  it("matches the Java client's murmur2 (Kafka's own test vectors)", () => {
+    const vectors: [string, number][] = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+      ['abc', 479470107],
+    ]
+    for (const [key, hash] of vectors) assert.equal(murmur2(Buffer.from(key)), hash, key)
+  })
+
+  it('maps a key to a partition in range, the same every time', () => {
+    for (const partitions of [1, 2, 7]) {
+      const p = keyPartition(Buffer.from('delivery-42'), partitions)
+      assert.ok(p >= 0 && p < partitions)
+      assert.equal(keyPartition(Buffer.from('delivery-42'), partitions), p)
+    }
+  })
+})
