@@ -143,6 +143,10 @@ class WireProducer implements RecordProducer {
   /** Records by partition: the one asked for, else the key's, else one partition per send (Kafka's sticky partitioning). */
   private split(topic: string, records: OutgoingRecord[], partitions: number): PartitionBatch[] {
     const sticky = this.stickyPartition++ % partitions
+    // Lines without keys, the usual stream, all go to the sticky partition: no grouping needed.
+    if (records.every((record) => record.key === null && record.partition === undefined)) {
+      return [{partition: sticky, records, baseSequence: this.takeSequences(topic, sticky, records.length)}]
+    }
     const byPartition = new Map<number, OutgoingRecord[]>()
     for (const record of records) {
       const partition = record.partition ?? (record.key === null ? sticky : keyPartition(record.key, partitions))

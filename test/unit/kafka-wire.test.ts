@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {createServer, type AddressInfo} from 'node:net'
 import {describe, it} from 'node:test'
 import {Reader, Writer} from '../../src/kafka/wire.ts'
+import {BrokerConnection, ConnectionError} from '../../src/kafka/broker-connection.ts'
 import {KafkaProtocolError} from '../../src/kafka/error-codes.ts'
 import {decodeDescribeQuorumResponse, describeQuorum, encodeDescribeQuorumRequest} from '../../src/kafka/probes.ts'
 
@@ -64,4 +65,54 @@ describe('Kafka wire protocol', () => {
       server.close()
     }
   })
+
+  it('pipelines requests on one connection and reassembles answers split anywhere', async () => {
+    // A broker that answers each request with its body back (as bytes), delivered one byte at a time.
+    const server = createServer((socket) => {
+      let pending = Buffer.alloc(0)
+      socket.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk])
+        while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+          const frame = pending.subarray(4, 4 + pending.readInt32BE(0))
+          pending = pending.subarray(4 + frame.length)
+          const request = new Reader(frame)
+          request.int16()
+          request.int16()
+          const correlationId = request.int32()
+          const clientId = request.string() ?? ''
+          const body = frame.subarray(8 + 2 + Buffer.byteLength(clientId))
+          const answer = Buffer.concat([new Writer().int32(8 + body.length).int32(correlationId).int32(body.length).bytes(), body])
+          for (const byte of answer) socket.write(Buffer.from([byte]))
+        }
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const connection = await BrokerConnection.open({host: '127.0.0.1', port: (server.address() as AddressInfo).port}, 'test', 2000)
+    try {
+      const answers = await Promise.all(
+        ['first', 'second', 'third'].map(async (text) => {
+          const reader = await connection.request({apiKey: 18, apiVersion: 0, body: [Buffer.from(text)], timeoutMs: 2000})
+          return reader.bytes()?.toString()
+        }),
+      )
+      assert.deepEqual(answers, ['first', 'second', 'third'])
+    } finally {
+      connection.close()
+      server.close()
+    }
+  })
+
+  it('fails every waiting request when the broker goes away', async () => {
+    const server = createServer((socket) => socket.once('data', () => socket.destroy()))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const connection = await BrokerConnection.open({host: '127.0.0.1', port: (server.address() as AddressInfo).port}, 'test', 2000)
+    try {
+      const requests = [1, 2].map(() => connection.request({apiKey: 18, apiVersion: 0, body: [], timeoutMs: 2000}))
+      for (const request of requests) await assert.rejects(request, (e: unknown) => e instanceof ConnectionError && e.code === 'ECONNRESET')
+      assert.equal(connection.broken, true)
+    } finally {
+      server.close()
+    }
+  })
 })
+
