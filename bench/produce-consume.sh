@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kcl against kcat on the same single-broker cluster, in the same run:
-#   produce 1,000,000 lines of 100 bytes from a file, consume them to /dev/null (ROUNDS rounds, medians),
+#   produce 1,000,000 lines of 100 bytes from a file, consume them to /dev/null (a warm-up round, then ROUNDS
+#   rounds; medians),
 #   and `kcl topic create` against the seeds' `docker exec … kafka-topics.sh --create`.
 # Usage: bench/produce-consume.sh [BOOTSTRAP] [CONTAINER]
 #   default: starts a kcl cluster "e2e-work-bench" on port 29092 (private KCL_HOME) and removes it after.
@@ -52,7 +53,8 @@ time_kcat_consume() { local t; t=$(date +%s.%N); kcat -C -b "$BOOTSTRAP" -t "$1"
 time_kcl_consume() { local t; t=$(date +%s.%N); "${KCL[@]}" consume "$1" -b "$BOOTSTRAP" --exit-at-end --output raw > /dev/null 2>&1; seconds "$t"; }
 
 kcat_produce=(); kcl_produce=(); kcat_consume=(); kcl_consume=()
-for round in $(seq "$ROUNDS"); do
+# Round 0 warms the broker's JVM up (a fresh broker takes the first 100 MB markedly slower) and is not counted.
+for round in $(seq 0 "$ROUNDS"); do
   kcat_topic="bench-kcat-$SUFFIX-$round"; kcl_topic="bench-kcl-$SUFFIX-$round"
   "${KCL[@]}" topic create "$kcat_topic" --partitions 1 -b "$BOOTSTRAP" >/dev/null
   "${KCL[@]}" topic create "$kcl_topic" --partitions 1 -b "$BOOTSTRAP" >/dev/null
@@ -60,11 +62,13 @@ for round in $(seq "$ROUNDS"); do
   if (( round % 2 == 1 )); then order=(kcat kcl); else order=(kcl kcat); fi
   for tool in "${order[@]}"; do
     settle
-    if [[ $tool == kcat ]]; then kcat_produce+=("$(time_kcat_produce "$kcat_topic")"); else kcl_produce+=("$(time_kcl_produce "$kcl_topic")"); fi
+    if [[ $tool == kcat ]]; then took=$(time_kcat_produce "$kcat_topic"); else took=$(time_kcl_produce "$kcl_topic"); fi
+    (( round > 0 )) && if [[ $tool == kcat ]]; then kcat_produce+=("$took"); else kcl_produce+=("$took"); fi
   done
   for tool in "${order[@]}"; do
     settle
-    if [[ $tool == kcat ]]; then kcat_consume+=("$(time_kcat_consume "$kcat_topic")"); else kcl_consume+=("$(time_kcl_consume "$kcl_topic")"); fi
+    if [[ $tool == kcat ]]; then took=$(time_kcat_consume "$kcat_topic"); else took=$(time_kcl_consume "$kcl_topic"); fi
+    (( round > 0 )) && if [[ $tool == kcat ]]; then kcat_consume+=("$took"); else kcl_consume+=("$took"); fi
   done
   count=$("${KCL[@]}" topic describe "$kcl_topic" -b "$BOOTSTRAP" --json | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).partitions[0].high))')
   [[ $count == "$LINES" ]] || { echo "kcl produced $count records, expected $LINES" >&2; exit 1; }
