@@ -2,12 +2,14 @@ import {promisify} from 'node:util'
 import {gunzip, gzip, zstdCompress, zstdDecompress} from 'node:zlib'
 import {KclError} from '../errors.ts'
 import type {Compression, ConsumedRecord, OutgoingRecord, RecordHeader} from './client.ts'
+import {decompressLz4, decompressSnappy} from './codecs.ts'
 import {crc32c} from './crc32c.ts'
 
 /**
  * Kafka's record batch format (magic 2), the bytes Produce sends and Fetch returns: a 61-byte header, then the
  * records, each a run of zigzag varints and bytes. kcl writes and reads it itself because doing it through
- * kafkajs (Long objects per field, a JS object per step) made produce and consume 3–4× slower than kcat.
+ * kafkajs (Long objects per field, a JS object per step) made produce and consume 3–4× slower than kcat. It
+ * writes uncompressed, gzip or zstd batches and reads all five of Kafka's codecs.
  */
 
 const HEADER_BYTES = 61
@@ -31,7 +33,12 @@ const TRANSACTIONAL = 0x10
 const CONTROL = 0x20
 
 const compressors: Record<Exclude<Compression, 'none'>, (data: Buffer) => Promise<Buffer>> = {gzip: promisify(gzip), zstd: promisify(zstdCompress)}
-const decompressors: Record<number, (data: Buffer) => Promise<Buffer>> = {1: promisify(gunzip), 4: promisify(zstdDecompress)}
+const decompressors: Record<number, (data: Buffer) => Promise<Buffer>> = {
+  1: promisify(gunzip),
+  2: async (data) => decompressSnappy(data),
+  3: async (data) => decompressLz4(data),
+  4: promisify(zstdDecompress),
+}
 
 /** The idempotent producer's identity and the sequence number of the batch's first record. */
 export interface ProducerStamp {
@@ -199,13 +206,16 @@ export function splitBatches(data: Buffer): BatchView[] {
 /** The batch's records section, decompressed. */
 export async function batchRecords(batch: BatchView): Promise<Buffer> {
   if (batch.compression === 0) return batch.records
+  const codec = COMPRESSION_NAMES[batch.compression] ?? `compression ${batch.compression}`
   const decompress = decompressors[batch.compression]
-  if (!decompress) {
-    throw new KclError(`Records at offset ${batch.baseOffset} are ${COMPRESSION_NAMES[batch.compression] ?? `compression ${batch.compression}`}-compressed, which kcl cannot read.`, {
-      hint: 'kcl reads uncompressed, gzip and zstd records; kcat reads the others.',
+  if (!decompress) throw new KclError(`Records at offset ${batch.baseOffset} use ${codec}, which kcl does not know.`, {hint: 'Kafka knows gzip, snappy, lz4 and zstd.'})
+  try {
+    return await decompress(batch.records)
+  } catch (error) {
+    throw new KclError(`Records at offset ${batch.baseOffset} are not valid ${codec} data (${(error as Error).message}).`, {
+      hint: 'The batch may be damaged; `kcl consume --from` a later offset skips it.',
     })
   }
-  return decompress(batch.records)
 }
 
 const NO_HEADERS: RecordHeader[] = []

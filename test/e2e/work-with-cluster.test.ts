@@ -190,14 +190,19 @@ describe('interop with kcat', () => {
     assert.deepEqual(groups.filter((g) => g.groupId.startsWith('kcl')), [])
   })
 
-  it('compressed batches both ways: kcat reads kcl gzip and zstd, kcl reads kcat gzip and zstd', async () => {
+  it('compressed batches: kcat reads kcl gzip and zstd; kcl reads kcat gzip, snappy, lz4 and zstd', async () => {
     await run(['topic', 'create', 'interop-compressed', '--partitions', '1', ...B1])
     const expected: string[] = []
-    for (const codec of ['gzip', 'zstd']) {
-      const produced = await run(['produce', 'interop-compressed', '--compression', codec, ...B1], `kcl ${codec} 1\nkcl ${codec} 2\n`)
-      assert.equal(produced.exitCode, 0, String(produced.stderr))
-      await execa('kcat', ['-P', '-b', `localhost:${ONE.port}`, '-t', 'interop-compressed', '-z', codec], {input: `kcat ${codec}\n`, timeout: 30_000})
-      expected.push(`kcl ${codec} 1`, `kcl ${codec} 2`, `kcat ${codec}`)
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      if (codec === 'gzip' || codec === 'zstd') {
+        const produced = await run(['produce', 'interop-compressed', '--compression', codec, ...B1], `kcl ${codec} 1\nkcl ${codec} 2\n`)
+        assert.equal(produced.exitCode, 0, String(produced.stderr))
+        expected.push(`kcl ${codec} 1`, `kcl ${codec} 2`)
+      }
+      // Enough repetition that the codec really compresses (back-references, not only literals).
+      const line = `kcat ${codec} ${'weather '.repeat(20)}`
+      await execa('kcat', ['-P', '-b', `localhost:${ONE.port}`, '-t', 'interop-compressed', '-z', codec], {input: `${line}\n${line}\n`, timeout: 30_000})
+      expected.push(line, line)
     }
     const byKcat = await execa('kcat', ['-C', '-b', `localhost:${ONE.port}`, '-t', 'interop-compressed', '-e', '-q', '-f', '%s\\n'], {timeout: 30_000})
     assert.deepEqual(byKcat.stdout.split('\n'), expected)

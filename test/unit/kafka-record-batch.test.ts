@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import type {Compression, ConsumedRecord, OutgoingRecord} from '../../src/kafka/client.ts'
+import {decompressLz4, decompressSnappy} from '../../src/kafka/codecs.ts'
 import {crc32c} from '../../src/kafka/crc32c.ts'
 import {keyPartition, murmur2} from '../../src/kafka/murmur2.ts'
 import {batchRecords, decodeRecords, encodeRecordBatch, splitBatches} from '../../src/kafka/record-batch.ts'
@@ -79,11 +80,12 @@ describe('record batches', () => {
     assert.equal(first?.offset, 2 ** 40 + 5)
   })
 
-  it('refuses compression it cannot read with one clear message', async () => {
+  it('refuses a damaged compressed batch, or an unknown codec, with one clear message', async () => {
     const batch = await fetched('none', 0)
-    batch.writeInt16BE(3, 21) // lz4
-    const [view] = splitBatches(batch)
-    await assert.rejects(batchRecords(view!), /lz4-compressed, which kcl cannot read/)
+    batch.writeInt16BE(3, 21) // claims lz4, holds plain records
+    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /Records at offset 0 are not valid lz4 data \(lz4: not an lz4 frame\)/)
+    batch.writeInt16BE(6, 21)
+    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /use compression 6, which kcl does not know/)
   })
 })
 
@@ -106,5 +108,34 @@ describe('key partitioning', () => {
       assert.ok(p >= 0 && p < partitions)
       assert.equal(keyPartition(Buffer.from('delivery-42'), partitions), p)
     }
+  })
+})
+
+describe('snappy and lz4 decoding', () => {
+  // "abcabcabcabc": the literal "abc", then a 9-byte back-reference 3 bytes back (overlapping what it writes).
+  const snappy = Buffer.from([0x0c, 0x08, 0x61, 0x62, 0x63, 0x15, 0x03])
+
+  it('reads raw snappy and the xerial framing Java clients write', () => {
+    assert.equal(decompressSnappy(snappy).toString(), 'abcabcabcabc')
+    const xerial = Buffer.concat([
+      Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]),
+      ...[snappy, snappy].flatMap((block) => [Buffer.from([0, 0, 0, block.length]), block]),
+    ])
+    assert.equal(decompressSnappy(xerial).toString(), 'abcabcabcabc'.repeat(2))
+  })
+
+  it('reads an lz4 frame with compressed and stored blocks', () => {
+    const frame = Buffer.from([
+      0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82, // magic, flags (v1, independent blocks), 64 KiB blocks, header checksum
+      0x08, 0x00, 0x00, 0x00, 0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x10, 0x64, // "abc", 9 bytes from 3 back, then "d"
+      0x02, 0x00, 0x00, 0x80, 0x65, 0x66, // a stored block: "ef"
+      0x00, 0x00, 0x00, 0x00, // end mark
+    ])
+    assert.equal(decompressLz4(frame).toString(), 'abcabcabcabcdef')
+  })
+
+  it('rejects damaged data instead of reading past it', () => {
+    assert.throws(() => decompressSnappy(Buffer.from([0x0c, 0x08, 0x61, 0x62, 0x63, 0x15, 0x09])), /back-reference/)
+    assert.throws(() => decompressLz4(Buffer.from('not lz4 at all')), /not an lz4 frame/)
   })
 })
