@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Builds the standalone kcl binaries (dist/kcl-<os>-<arch>, dist/SHA256SUMS) offline from the npm registry alone:
-//  1. esbuild bundles src/sea/main.ts and everything it imports into one CommonJS script; oclif's manifest is
-//     computed from the command table;
+//  1. esbuild bundles src/sea/main.ts and everything it imports into one CommonJS script, and src/sea/loader.cjs with
+//     kcl's help renderer into a small main script that answers --version and help without that bundle; oclif's
+//     manifest is computed from the command table (bin/build-fast-path.mjs);
 //  2. the official Node binaries of the project's Node version come from the npm registry (npm pack, cached);
-//  3. `node --build-sea` (this very Node, which must be that same version) puts src/sea/loader.cjs as main script
-//     and the bundle, manifest and compose templates as assets into each of them. It rewrites ELF, Mach-O and PE
-//     alike, so one Linux machine builds every target.
+//  3. `node --build-sea` (this very Node, which must be that same version) puts the loader as main script and the
+//     bundle, manifest and compose templates as assets into each of them. It rewrites ELF, Mach-O and PE alike, so
+//     one Linux machine builds every target.
 // The host's binary also gets a V8 code cache trained by a first run; V8 caches differ from build to build, so with
 // --no-code-cache every binary is bit-for-bit reproducible (the others always are).
 // Usage: node bin/build-binary.mjs [--target linux-x64,darwin-arm64,...] [--no-code-cache]   (default: every target)
@@ -14,9 +15,10 @@ import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {availableParallelism, homedir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 import {parseArgs, promisify} from 'node:util'
 import {build} from 'esbuild'
+import {oclifManifest} from './build-fast-path.mjs'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const DIST = join(REPO, 'dist')
@@ -50,22 +52,6 @@ function parseOptions() {
   return {targets: names, codeCacheWanted: !values['no-code-cache']}
 }
 
-// src/kafka/kafkajs-client.ts swaps kafkajs's quadratic groupMessagesPerPartition through require.cache, which a
-// bundle does not have; here the bundle gets kcl's linear version in that module's place instead.
-const kafkajsLinearGrouping = {
-  name: 'kafkajs-linear-grouping',
-  setup(plugin) {
-    plugin.onResolve({filter: /^\.\/groupMessagesPerPartition$/}, (args) =>
-      args.importer.includes(join('kafkajs', 'src', 'producer')) ? {path: 'groupMessagesPerPartition', namespace: 'kcl'} : undefined,
-    )
-    plugin.onLoad({filter: /.*/, namespace: 'kcl'}, () => ({
-      contents: `module.exports = require(${JSON.stringify(join(REPO, 'src', 'kafka', 'kafkajs-client.ts'))}).groupMessagesPerPartitionLinearly`,
-      loader: 'js',
-      resolveDir: REPO,
-    }))
-  },
-}
-
 /** One CommonJS script with every command, its dependencies and package.json; templates go in as SEA assets. */
 async function bundle() {
   const outfile = join(WORK, 'kcl.cjs')
@@ -87,7 +73,6 @@ async function bundle() {
     external: ['typescript'],
     logLevel: 'warning',
     metafile: true,
-    plugins: [kafkajsLinearGrouping],
   })
   // import() cannot run in a SEA with a code cache. esbuild turns kcl's import('kafkajs') and the like into requires;
   // the import(url) calls left are oclif's loaders for plugin and command files, which the binary never uses.
@@ -95,15 +80,30 @@ async function bundle() {
   return outfile
 }
 
-/** oclif's manifest of every command, computed as oclif itself would at start-up; the binary carries it as an asset. */
-async function oclifManifest() {
-  const {Plugin} = await import('@oclif/core')
-  const {COMMANDS} = await import(pathToFileURL(join(REPO, 'src', 'commands.ts')).href)
-  const plugin = new Plugin({isRoot: true, root: REPO, pjson: pkg, ignoreManifest: true, errorOnManifestCreate: true})
-  Object.assign(plugin, {commandCache: COMMANDS})
-  await plugin.load()
+/**
+ * The binary's main script: src/sea/loader.cjs with src/help/fast-path.ts and package.json, small enough to answer
+ * --version and help faster than the bundle could even be compiled.
+ */
+async function bundleLoader() {
+  const outfile = join(WORK, 'loader.cjs')
+  await build({
+    entryPoints: [join(REPO, 'src/sea/loader.cjs')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${NODE_VERSION.split('.')[0]}`,
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+  return outfile
+}
+
+/** oclif's manifest of every command, from the sources the bundle is made of; the binary carries it as an asset. */
+async function writeOclifManifest() {
   const file = join(WORK, 'oclif.manifest.json')
-  writeFileSync(file, JSON.stringify(plugin.manifest))
+  writeFileSync(file, JSON.stringify(await oclifManifest(join(REPO, 'src', 'commands.ts'))))
   return file
 }
 
@@ -130,7 +130,7 @@ function nodeBinary(target) {
 /** Runs `node --build-sea` for one target: the loader as main script, the bundle and templates as assets. */
 async function buildSea(target, assets, outfile) {
   const config = {
-    main: join(REPO, 'src', 'sea', 'loader.cjs'),
+    main: join(WORK, 'loader.cjs'),
     mainFormat: 'commonjs',
     executable: nodeBinary(target),
     output: outfile,
@@ -147,8 +147,9 @@ async function buildSea(target, assets, outfile) {
 }
 
 /**
- * V8's code cache for the bundle, made by a first build of the host's binary that runs `kcl up --help` and saves
- * the cache on exit. A cache is only valid for the V8 build and platform that made it, so only the host target gets one.
+ * V8's code cache for the bundle, made by a first build of the host's binary that runs `kcl up --json --help` (help
+ * through oclif: the loader answers a plain `up --help` without the bundle) and saves the cache on exit. A cache is
+ * only valid for the V8 build and platform that made it, so only the host target gets one.
  */
 async function trainCodeCache(assets) {
   const cacheFile = join(WORK, 'kcl.cache')
@@ -157,7 +158,7 @@ async function trainCodeCache(assets) {
   const trainer = join(WORK, 'kcl-train')
   await buildSea(HOST_TARGET, {...assets, train: outputNote}, trainer)
   try {
-    execFileSync(trainer, ['up', '--help'], {stdio: 'ignore', env: {...process.env, NO_COLOR: '1'}})
+    execFileSync(trainer, ['up', '--json', '--help'], {stdio: 'ignore', env: {...process.env, NO_COLOR: '1'}})
   } catch (error) {
     // E.g. on Apple Silicon, which kills the unsigned trainer: build without a cache rather than fail.
     console.warn(`build-binary: no code cache for ${HOST_TARGET}: the training run failed (${error.message})`)
@@ -213,9 +214,10 @@ async function main() {
   mkdirSync(DIST, {recursive: true})
 
   const templates = readdirSync(join(REPO, 'compose-templates')).filter((file) => file.endsWith('.yaml')).sort()
+  await bundleLoader()
   const assets = {
     'kcl.cjs': await bundle(),
-    'oclif.manifest.json': await oclifManifest(),
+    'oclif.manifest.json': await writeOclifManifest(),
     ...Object.fromEntries(templates.map((file) => [`compose-templates/${file}`, join(REPO, 'compose-templates', file)])),
   }
   for (const target of targets) nodeBinary(target)

@@ -1,5 +1,14 @@
 import {Command, Errors} from '@oclif/core'
 import {KclError} from './errors.ts'
+import {helpCliOf} from './help/oclif-help.ts'
+import {helpLayout, renderCommandHelp} from './help/render.ts'
+
+/** oclif's parse errors (unknown flag, missing or unexpected argument) that want the command's usage below them. */
+type ParseErrorWithUsage = Errors.CLIError & {showHelp: true}
+
+function wantsUsage(err: Error): err is ParseErrorWithUsage {
+  return err instanceof Errors.CLIError && (err as {showHelp?: boolean}).showHelp === true
+}
 
 /**
  * Every kcl command extends this: it turns a KclError into one clear message with a hint and exit code,
@@ -9,6 +18,14 @@ export abstract class KclCommand extends Command {
   protected async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (err instanceof KclError) {
       return this.error(err.message, {exit: err.exitCode, suggestions: err.hint ? [err.hint] : undefined})
+    }
+    if (wantsUsage(err) && this.id && !this.jsonEnabled()) {
+      // oclif's error handler would print the usage with its own renderer: print kcl's, the text --help shows, and
+      // let the handler only exit with the error's code.
+      this.error(err.message, {exit: false})
+      this.logToStderr(`\n${renderCommandHelp(helpCliOf(this.config), this.id, helpLayout(process.stderr), ['usage', 'arguments', 'flags'])}`)
+      err.skipOclifErrorHandling = true
+      throw err
     }
     // oclif's own errors (unknown flag, missing argument, ctrl-c) already read well.
     if (err instanceof Errors.CLIError || err.name === 'ExitError' || process.env.KCL_DEBUG) return super.catch(err)

@@ -1,10 +1,13 @@
 // Entry point of the standalone binary: bin/build-binary.mjs bundles this file with everything it imports into one
 // CommonJS script for Node's single-executable-application support. A SEA can require only Node's built-in modules,
-// so oclif must not look for command files, package.json, manifests or plugins on disk: it gets all of them from here.
+// so oclif must not look for command files, package.json, manifests, plugins or its help class on disk: it gets all
+// of them from here. (--version and help usually never get here: src/sea/loader.cjs answers them first.)
 import {Plugin, execute, type Interfaces} from '@oclif/core'
+import oclifHelp from '@oclif/core/help'
 import {dirname} from 'node:path'
 import {getAsset} from 'node:sea'
 import packageJson from '../../package.json' with {type: 'json'}
+import KclHelp from '../help/oclif-help.ts'
 
 async function main(): Promise<void> {
   const pjson = packageJson as unknown as Interfaces.PJSON
@@ -13,7 +16,7 @@ async function main(): Promise<void> {
   const plugin = new Plugin({isRoot: true, root, pjson})
   // The build computes oclif's manifest (ids, flags, help texts of every command) from the command table. With it,
   // --version and --help never evaluate the commands and their dependencies; a command's run loads the table.
-  // Both hooks replace private methods of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts covers them.
+  // These hooks replace private parts of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts covers them.
   const manifest = JSON.parse(getAsset('oclif.manifest.json', 'utf8')) as Interfaces.Manifest
   Object.assign(plugin, {
     _manifest: async () => {
@@ -23,6 +26,9 @@ async function main(): Promise<void> {
     loadCommandsFromTarget: async () => (await import('../commands.ts')).COMMANDS,
   })
   await plugin.load()
+  // oclif would require package.json's helpClass from disk. Its callers look loadHelpClass up on this module's
+  // exports each time, so kcl's help class is handed over by replacing it there.
+  Object.assign(oclifHelp, {loadHelpClass: async () => KclHelp})
   // A provided plugin map makes oclif skip its user, dev and core plugin discovery (none exist for kcl).
   await execute({loadOptions: {root, pjson, plugins: new Map([[plugin.name, plugin]])}})
 }

@@ -5,7 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {clusterResources} from '../support/docker.ts'
-import {kafkaImage, REPO_ROOT, tempKclHome} from '../support/kcl.ts'
+import {commandLine, FAST_PATH_AND_OCLIF_ARGVS, OCLIF_DEBUG, usageToFlags} from '../support/help.ts'
+import {kafkaImage, kcl, REPO_ROOT, tempKclHome} from '../support/kcl.ts'
 
 // Issue 7's proof: the standalone binary, copied alone into an empty directory and run where there is no node and no
 // node_modules, drives a whole session on a real 3-broker cluster. One step per command, in the order a user runs them.
@@ -30,7 +31,9 @@ function newestSource(paths: string[]): number {
 }
 
 function binaryIsFresh(): boolean {
-  const inputs = ['src', 'compose-templates', 'package.json', 'package-lock.json', 'bin/build-binary.mjs'].map((p) => join(REPO_ROOT, p))
+  const inputs = ['src', 'compose-templates', 'package.json', 'package-lock.json', 'bin/build-binary.mjs', 'bin/build-fast-path.mjs'].map((p) =>
+    join(REPO_ROOT, p),
+  )
   try {
     return statSync(BUILT).mtimeMs > newestSource(inputs)
   } catch {
@@ -50,7 +53,7 @@ async function whereIs(program: string): Promise<string> {
   return stdout.trim()
 }
 
-function kclBin(args: string[], timeoutMs = 300_000) {
+function kclBin(args: string[], timeoutMs = 300_000, env: Record<string, string> = {}) {
   return execa(kclBinary, args, {
     reject: false,
     cwd: workDir,
@@ -64,6 +67,7 @@ function kclBin(args: string[], timeoutMs = 300_000) {
       NO_COLOR: '1',
       // The engine the tests use may not be the default socket.
       ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('DOCKER_'))),
+      ...env,
     },
   })
 }
@@ -94,6 +98,23 @@ describe('the standalone kcl binary, with no node and no node_modules', () => {
     const version = await kclBin(['--version'])
     assert.equal(version.exitCode, 0, version.stderr)
     assert.match(version.stdout, /^kcl\/\d+\.\d+\.\d+ /)
+  })
+
+  it('answers --version and help without the bundle, with the text oclif shows and the npm install prints', async () => {
+    for (const [fastPath, throughOclif] of FAST_PATH_AND_OCLIF_ARGVS) {
+      const fast = await kclBin(fastPath, undefined, OCLIF_DEBUG)
+      const oclif = await kclBin(throughOclif, undefined, OCLIF_DEBUG)
+      assert.equal(fast.exitCode, 0, `${commandLine(fastPath)}: ${fast.stderr}`)
+      assert.equal(oclif.exitCode, 0, `${commandLine(throughOclif)}: ${oclif.stderr}`)
+      assert.equal(fast.stderr, '', `${commandLine(fastPath)} loaded oclif`)
+      assert.match(oclif.stderr, /oclif:/, `${commandLine(throughOclif)} did not run oclif`)
+      assert.ok(fast.stdout.length > 0)
+      assert.equal(fast.stdout, oclif.stdout, `${commandLine(fastPath)} and ${commandLine(throughOclif)}`)
+      assert.equal(fast.stdout, (await kcl(fastPath)).stdout, `${commandLine(fastPath)}: binary and npm install`)
+    }
+    const missing = await kclBin(['group', 'reset'])
+    assert.equal(missing.exitCode, 2)
+    assert.ok(missing.stderr.endsWith(`\n\n${usageToFlags((await kclBin(['group', 'reset', '--help'])).stdout)}`), missing.stderr)
   })
 
   it('up --brokers 3', async () => {
