@@ -15,6 +15,11 @@ function wantsUsage(err: Error): err is ParseErrorWithUsage {
  * and keeps stack traces out of the user's terminal unless KCL_DEBUG is set.
  */
 export abstract class KclCommand extends Command {
+  /** With --json, errors are JSON too: the message and exit code only (oclif would dump the whole error, its config included). */
+  protected toErrorJson(err: Error & {exitCode?: number; oclif?: {exit?: number}}): unknown {
+    return {error: {message: err.message, exitCode: err.oclif?.exit ?? err.exitCode ?? 1}}
+  }
+
   protected async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (err instanceof KclError) {
       return this.error(err.message, {exit: err.exitCode, suggestions: err.hint ? [err.hint] : undefined})
@@ -28,7 +33,11 @@ export abstract class KclCommand extends Command {
       throw err
     }
     // oclif's own errors (unknown flag, missing argument, ctrl-c) already read well.
-    if (err instanceof Errors.CLIError || err.name === 'ExitError' || process.env.KCL_DEBUG) return super.catch(err)
+    if (err instanceof Errors.CLIError || err.name === 'ExitError' || process.env.KCL_DEBUG) {
+      // With --json oclif exits with err.exitCode, which its parse errors keep elsewhere (2, a usage error).
+      if (this.jsonEnabled()) process.exitCode ??= (err as {oclif?: {exit?: number}}).oclif?.exit
+      return super.catch(err)
+    }
     return this.error(err.message || String(err), {exit: 1, suggestions: ['Run again with KCL_DEBUG=1 for details.']})
   }
 }

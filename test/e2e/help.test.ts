@@ -30,6 +30,12 @@ describe('--version and help, with and without oclif', () => {
     assert.ok(unknown.stderr.endsWith(`\n\n${usageToFlags((await kcl(['topic', 'list', '-h'])).stdout)}`), unknown.stderr)
   })
 
+  it('answers a parse error under --json with one small JSON error and the usage exit code', async () => {
+    const result = await kcl(['topic', 'list', '--json', '--bogus'])
+    assert.equal(result.exitCode, 2)
+    assert.deepEqual(JSON.parse(result.stdout), {error: {message: 'Nonexistent flag: --bogus\nSee more help with --help', exitCode: 2}})
+  })
+
   it('still runs a command whose own flag is -v (doctor --verbose) instead of printing the version', async () => {
     const doctor = await kcl(['doctor', '-v', '--bogus'])
     assert.equal(doctor.exitCode, 2)
