@@ -35,6 +35,7 @@ type KafkaJs = typeof import('kafkajs')
 // the new leaders of the internal topics' partitions load them before coordinators answer again.
 const RETRY = {retries: 12, initialRetryTime: 250, maxRetryTime: 3000}
 const CONNECTION_TIMEOUT_MS = 3000
+const GROUP_JOIN_BUDGET_MS = 30_000
 const REQUEST_TIMEOUT_MS = 15_000
 
 /** kafkajs logs nothing unless KCL_DEBUG is set; then everything goes to stderr. */
@@ -263,6 +264,12 @@ export class KclKafkaClient implements KafkaClient {
       return {finished, stop: session.stop}
     }
     const {kafka, kafkajs} = await this.kafka()
+    let assigned: number[] | undefined
+    let stopping: Promise<void> | undefined
+    // The first group on a fresh cluster creates __consumer_offsets, whose coordinators move for a few seconds
+    // ("not the coordinator") while its partitions get leaders; kafkajs gives up joining on that. Until the group
+    // has assigned this consumer its partitions, kafkajs restarts it on such retriable failures, for a while.
+    const joinDeadline = performance.now() + GROUP_JOIN_BUDGET_MS
     const consumer: Consumer = kafka.consumer({
       groupId: group,
       allowAutoTopicCreation: false,
@@ -272,7 +279,7 @@ export class KclKafkaClient implements KafkaClient {
       maxWaitTimeInMs: 500,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
-      retry: {...RETRY, restartOnFailure: async () => false},
+      retry: {...RETRY, restartOnFailure: async () => assigned === undefined && !stopping && performance.now() < joinDeadline},
     })
 
     let resolveFinished: () => void = () => {}
@@ -283,14 +290,13 @@ export class KclKafkaClient implements KafkaClient {
     })
     finished.catch(() => {})
 
-    let assigned: number[] = []
     consumer.on(consumer.events.GROUP_JOIN, async ({payload}) => {
       const partitions = [...(payload.memberAssignment[request.topic] ?? [])].sort((a, b) => a - b)
       for (const partition of partitions) {
         const offset = request.startOffsets?.get(partition)
         if (offset !== undefined) consumer.seek({topic: request.topic, partition, offset: String(offset)})
       }
-      if (partitions.join() !== assigned.join()) {
+      if (partitions.join() !== assigned?.join()) {
         assigned = partitions
         try {
           await request.onAssignment(partitions)
@@ -299,9 +305,12 @@ export class KclKafkaClient implements KafkaClient {
         }
       }
     })
-    consumer.on(consumer.events.CRASH, ({payload}) => rejectFinished(translateKafkaError(payload.error, context)))
+    consumer.on(consumer.events.CRASH, ({payload}) => {
+      // A restart is kafkajs trying again; a failure while leaving (the last commit) does not undo what was read.
+      if (payload.restart || stopping) return
+      rejectFinished(translateKafkaError(payload.error, context))
+    })
 
-    let stopping: Promise<void> | undefined
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         await consumer.disconnect().catch(() => {})

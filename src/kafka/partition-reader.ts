@@ -45,14 +45,12 @@ interface FetchAnswer {
 class Relocate extends Error {}
 
 export function readPartitions(connections: ClusterConnections, request: ConsumeRequest): ConsumeSession {
-  let stopped = false
   const stopController = new AbortController()
-  const finished = run(connections, request, () => stopped, stopController.signal)
+  const finished = run(connections, request, stopController.signal)
   finished.catch(() => {})
   return {
     finished,
     stop: async () => {
-      stopped = true
       stopController.abort()
       connections.close()
       await finished.catch(() => {})
@@ -60,7 +58,8 @@ export function readPartitions(connections: ClusterConnections, request: Consume
   }
 }
 
-async function run(connections: ClusterConnections, request: ConsumeRequest, isStopped: () => boolean, signal: AbortSignal): Promise<void> {
+async function run(connections: ClusterConnections, request: ConsumeRequest, signal: AbortSignal): Promise<void> {
+  const isStopped = (): boolean => signal.aborted
   let layout = await connections.topicPartitions(request.topic)
   const wanted = request.partitions ?? layout.map((p) => p.partition)
   const positions = wanted.map((partition): PartitionPosition => {

@@ -87,6 +87,7 @@ class WireProducer implements RecordProducer {
         batch.bytes = await encodeRecordBatch(batch.records, {timestamp, compression: this.options.compression, producer})
       }),
     )
+    encoded.catch(() => {}) // awaited in this send's turn, which may come after it failed
     const deadline = performance.now() + RETRY_BUDGET_MS
     const results: ProducedBatch[] = []
     let pending = batches

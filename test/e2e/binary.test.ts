@@ -11,7 +11,7 @@ import {kafkaImage, kcl, REPO_ROOT, tempKclHome} from '../support/kcl.ts'
 // Issue 7's proof: the standalone binary, copied alone into an empty directory and run where there is no node and no
 // node_modules, drives a whole session on a real 3-broker cluster. One step per command, in the order a user runs them.
 const CLUSTER = 'e2e-binary'
-const BASE_PORT = 47092
+const BASE_PORT = 27092
 const TOPIC = 'binary-smoke'
 const HOST_TARGET = `${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`
 const BUILT = join(REPO_ROOT, 'dist', `kcl-${HOST_TARGET}`)

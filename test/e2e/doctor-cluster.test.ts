@@ -9,7 +9,7 @@ import {kafkaImage, kcl, tempKclHome} from '../support/kcl.ts'
 // stale cluster id in a volume each found, with --fix starting the brokers and only printing what deletes data.
 const home = tempKclHome()
 const name = 'e2e-doctor'
-const servers = ['localhost:45092', 'localhost:45093', 'localhost:45094']
+const servers = ['localhost:25092', 'localhost:25093', 'localhost:25094']
 const docker = (args: string[]) => execa('docker', args, {reject: false})
 
 function doctor(args: string[] = []) {
@@ -34,7 +34,7 @@ async function allHealthy(timeoutMs = 120_000): Promise<Report> {
 }
 
 before(async () => {
-  const up = await kcl(['up', '--name', name, '--brokers', '3', '--port', '45092', '--json'], {env: {KCL_HOME: home}, timeoutMs: 400_000})
+  const up = await kcl(['up', '--name', name, '--brokers', '3', '--port', '25092', '--json'], {env: {KCL_HOME: home}, timeoutMs: 400_000})
   assert.equal(up.exitCode, 0, up.stderr)
   await produceValues(servers, 'doctor-replicated', ['one', 'two'])
 })
@@ -52,8 +52,8 @@ describe('kcl doctor on a running 3-broker cluster', () => {
       assert.equal(check(report, id).status, 'ok', id)
     }
     assert.match(check(report, 'cluster.brokers').detail, /3 of 3 broker\(s\) running and healthy/)
-    assert.match(check(report, 'network.listeners').detail, /localhost:45092, localhost:45093, localhost:45094, all reachable/)
-    assert.match(check(report, 'network.ports').detail, /45092-45094 held by the cluster's brokers/)
+    assert.match(check(report, 'network.listeners').detail, /localhost:25092, localhost:25093, localhost:25094, all reachable/)
+    assert.match(check(report, 'network.ports').detail, /25092-25094 held by the cluster's brokers/)
     assert.match(check(report, 'cluster.ids').detail, /all 3 volume\(s\) carry cluster id/)
     const human = await kcl(['doctor', '--name', name], {env: {KCL_HOME: home}})
     assert.equal(human.exitCode, 0)

@@ -91,12 +91,12 @@ describe('kcl doctor finds machine-level faults', () => {
 
     it('reports the daemon ✓, then not running with how to start it, then ✓ again', async () => {
       const env = {DOCKER_HOST: socket}
-      const healthy = await doctor(['--name', 'e2e-doctor-engine', '--port', '45098'], env)
+      const healthy = await doctor(['--name', 'e2e-doctor-engine', '--port', '25098'], env)
       assert.equal(check(healthy.report, 'docker.daemon').status, 'ok')
       assert.match(check(healthy.report, 'docker.daemon').detail, /kcl-doctor-engine\/docker.sock/)
 
       await stopEngine()
-      const down = await doctor(['--name', 'e2e-doctor-engine', '--port', '45098'], env)
+      const down = await doctor(['--name', 'e2e-doctor-engine', '--port', '25098'], env)
       assert.equal(down.exitCode, 1)
       const daemon = check(down.report, 'docker.daemon')
       assert.equal(daemon.status, 'fail')
@@ -104,12 +104,12 @@ describe('kcl doctor finds machine-level faults', () => {
       assert.match(fixText(daemon), /linux: Start it: sudo systemctl start docker/)
       assert.match(fixText(daemon), /macos: .*colima start/)
       assert.ok(down.report.skipped.some((s) => s.id === 'cluster.brokers'), 'cluster checks are skipped without a daemon')
-      const human = await kcl(['doctor', '--name', 'e2e-doctor-engine', '--port', '45098'], {env: {KCL_HOME: home, ...env}})
+      const human = await kcl(['doctor', '--name', 'e2e-doctor-engine', '--port', '25098'], {env: {KCL_HOME: home, ...env}})
       assert.match(human.stdout, /✗ Docker daemon: The Docker daemon is not running/)
       assert.match(human.stdout, /→ Linux: Start it: sudo systemctl start docker/)
 
       await startEngine()
-      const again = await doctor(['--name', 'e2e-doctor-engine', '--port', '45098'], env)
+      const again = await doctor(['--name', 'e2e-doctor-engine', '--port', '25098'], env)
       assert.equal(check(again.report, 'docker.daemon').status, 'ok')
     })
   })
@@ -118,7 +118,7 @@ describe('kcl doctor finds machine-level faults', () => {
     const userHome = mkdtempSync(join(tmpdir(), 'kcl-doctor-nobody-'))
     chmodSync(userHome, 0o777)
     const node = join(REPO_ROOT, 'node_modules/node/bin/node')
-    const result = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', node, join(REPO_ROOT, 'bin/kcl.js'), 'doctor', '--json', '--name', 'e2e-doctor-perm', '--port', '45098'], {
+    const result = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', node, join(REPO_ROOT, 'bin/kcl.js'), 'doctor', '--json', '--name', 'e2e-doctor-perm', '--port', '25098'], {
       reject: false,
       env: {HOME: userHome, KCL_HOME: join(userHome, 'kcl'), NO_COLOR: '1', KCL_KAFKA_IMAGE: image},
     })
@@ -138,14 +138,14 @@ describe('kcl doctor finds machine-level faults', () => {
     symlinkSync((await execa('sh', ['-c', 'command -v docker'])).stdout.trim(), join(bin, 'docker'))
     const env = {PATH: bin, DOCKER_CONFIG: config}
     try {
-      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-nocompose', '--port', '45098'], env)
+      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-nocompose', '--port', '25098'], env)
       assert.equal(exitCode, 1)
       const compose = check(report, 'compose')
       assert.equal(compose.status, 'fail')
       assert.match(compose.detail, /Neither `docker compose` \(v2\) nor `docker-compose` \(v1\) works/)
       assert.match(fixText(compose), /docker-compose-plugin/)
       assert.equal(check(report, 'docker.daemon').status, 'ok', 'docker itself stays reachable')
-      const stopped = await preflightIn(spec('e2e-doctor-nocompose', 45098), env)
+      const stopped = await preflightIn(spec('e2e-doctor-nocompose', 25098), env)
       assert.match(stopped?.message ?? '', /Neither `docker compose`/)
       assert.equal(stopped?.exitCode, 3)
     } finally {
@@ -167,7 +167,7 @@ describe('kcl doctor finds machine-level faults', () => {
     })
 
     it('fails with the exact command, removes nothing, and stops kcl up\'s pre-flight', async () => {
-      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-nc', '--port', '45098'])
+      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-nc', '--port', '25098'])
       assert.equal(exitCode, 1)
       const conflict = check(report, 'cluster.name-conflicts')
       assert.equal(conflict.status, 'fail')
@@ -176,11 +176,11 @@ describe('kcl doctor finds machine-level faults', () => {
         assert.ok(conflict.fix?.some((step) => step.text === `docker rm -f ${name}`))
       }
       assert.equal(conflict.fixable, undefined)
-      const fixed = await kcl(['doctor', '--name', 'e2e-doctor-nc', '--port', '45098', '--fix', '--yes'], {env: {KCL_HOME: home}})
+      const fixed = await kcl(['doctor', '--name', 'e2e-doctor-nc', '--port', '25098', '--fix', '--yes'], {env: {KCL_HOME: home}})
       assert.equal(fixed.exitCode, 1)
       assert.match(fixed.stdout, /Nothing kcl doctor may fix on its own/)
       assert.equal((await docker(['inspect', names[0] as string])).exitCode, 0, 'kcl did not remove a container it did not create')
-      const stopped = await preflightIn(spec('e2e-doctor-nc', 45098))
+      const stopped = await preflightIn(spec('e2e-doctor-nc', 25098))
       assert.match(stopped?.message ?? '', /container "kcl-e2e-doctor-nc-kafka-1-1" \(created\) is not part of kcl cluster "e2e-doctor-nc"/)
       assert.match(stopped?.hint ?? '', /docker rm -f kcl-e2e-doctor-nc-kafka-1-1/)
     })
@@ -190,21 +190,21 @@ describe('kcl doctor finds machine-level faults', () => {
     let server: Server
     before(async () => {
       server = createServer()
-      await new Promise<void>((resolve) => server.listen(45097, '127.0.0.1', resolve))
+      await new Promise<void>((resolve) => server.listen(25097, '127.0.0.1', resolve))
     })
     after(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
     it('names the process and suggests a free --port; kcl up\'s pre-flight stops on it', async () => {
-      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-port', '--port', '45097'])
+      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-port', '--port', '25097'])
       assert.equal(exitCode, 1)
       const ports = check(report, 'network.ports')
       assert.equal(ports.status, 'fail')
-      assert.match(ports.detail, new RegExp(`45097 \\(kafka-1\\) is taken by .*node.* \\(pid ${process.pid}\\)`))
+      assert.match(ports.detail, new RegExp(`25097 \\(kafka-1\\) is taken by .*node.* \\(pid ${process.pid}\\)`))
       assert.match(fixText(ports), /Use other ports: kcl up --name e2e-doctor-port --port \d+ \(\d+-\d+ are free\)/)
-      const stopped = await preflightIn(spec('e2e-doctor-port', 45097))
-      assert.match(stopped?.message ?? '', /45097 \(kafka-1\) is taken by/)
+      const stopped = await preflightIn(spec('e2e-doctor-port', 25097))
+      assert.match(stopped?.message ?? '', /25097 \(kafka-1\) is taken by/)
       assert.match(stopped?.hint ?? '', /--port \d+/)
-      assert.equal(await preflightIn(spec('e2e-doctor-port', 45098)), null, 'free ports pass the pre-flight')
+      assert.equal(await preflightIn(spec('e2e-doctor-port', 25098)), null, 'free ports pass the pre-flight')
     })
   })
 
@@ -224,18 +224,18 @@ describe('kcl doctor finds machine-level faults', () => {
     })
 
     it('warns, refuses --fix without a terminal or --yes, and removes them with --yes', async () => {
-      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-left', '--port', '45098'])
+      const {exitCode, report} = await doctor(['--name', 'e2e-doctor-left', '--port', '25098'])
       assert.equal(exitCode, 0, 'warnings alone do not fail')
       const leftovers = check(report, 'cluster.leftovers')
       assert.equal(leftovers.status, 'warn')
       assert.deepEqual(leftovers.fixable?.commands, [['rm', container], ['network', 'rm', network]])
 
-      const refused = await kcl(['doctor', '--name', 'e2e-doctor-left', '--port', '45098', '--fix'], {env: {KCL_HOME: home}})
+      const refused = await kcl(['doctor', '--name', 'e2e-doctor-left', '--port', '25098', '--fix'], {env: {KCL_HOME: home}})
       assert.equal(refused.exitCode, 2)
       assert.match(refused.stderr, /without confirmation/)
       assert.equal((await docker(['inspect', container])).exitCode, 0, 'nothing changed')
 
-      const fixed = await doctor(['--name', 'e2e-doctor-left', '--port', '45098', '--fix', '--yes'])
+      const fixed = await doctor(['--name', 'e2e-doctor-left', '--port', '25098', '--fix', '--yes'])
       assert.equal(fixed.exitCode, 0)
       assert.deepEqual(fixed.report.repairs?.map((r) => r.ok), [true])
       assert.equal(check(fixed.report, 'cluster.leftovers').status, 'ok')

@@ -10,7 +10,7 @@ import {kcl, tempKclHome} from '../support/kcl.ts'
 // broker commands.
 const home = tempKclHome()
 const NAME = 'e2e-failover'
-const PORT = 33092
+const PORT = 23092
 const servers = [0, 1, 2].map((i) => `localhost:${PORT + i}`)
 
 function run(args: string[]) {

@@ -63,6 +63,10 @@ describe('kcl up, status and down on a real engine', {concurrency: true}, () => 
       assert.match(resize.stderr, /already exists with \d broker\(s\)/)
       assert.doesNotMatch(resize.stderr, /\n\s+at /, 'no stack trace')
 
+      // The only volume a broker's container mounts is its named data volume: nothing anonymous is left behind.
+      const mounts = await execa('docker', ['ps', '--no-trunc', '--filter', `label=com.kcl.cluster=${c.name}`, '--format', '{{.Mounts}}'])
+      assert.deepEqual(mounts.stdout.split('\n').sort(), servers.map((_, i) => `kcl-${c.name}_kafka-${i + 1}-data`).sort())
+
       const down = await run(['down', '--name', c.name], c.compose)
       assert.equal(down.exitCode, 0, down.stderr)
       assert.deepEqual(await clusterResources('container', c.name), [])

@@ -3,7 +3,7 @@
 // kafkajs 2.2.4 can create topics, produce and consume with a consumer group
 // against them, also with one node of a 3-node cluster down.
 //
-// Uses only host ports 39092-39099 on 127.0.0.1, and container, network and
+// Uses only host ports 28092-28099 on 127.0.0.1, and container, network and
 // compose project names starting with kcl-smoke.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
@@ -211,9 +211,9 @@ describe('kcl test environment', {timeout: 900_000}, () => {
     const name = 'kcl-smoke-noenv'
     await removeContainer(name)
     try {
-      await sh('docker', ['run', '-d', '--name', name, '--network', NETWORK, '-p', '127.0.0.1:39099:9092', IMAGE])
-      // With no environment the broker advertises localhost:9092, published here on 39099.
-      const kafka = client(['127.0.0.1:39099'], {9092: 39099})
+      await sh('docker', ['run', '-d', '--name', name, '--network', NETWORK, '-p', '127.0.0.1:28099:9092', IMAGE])
+      // With no environment the broker advertises localhost:9092, published here on 28099.
+      const kafka = client(['127.0.0.1:28099'], {9092: 28099})
       await singleNodeRoundTrip(kafka, name)
       const admin = kafka.admin()
       await admin.connect()
@@ -239,7 +239,7 @@ describe('kcl test environment', {timeout: 900_000}, () => {
       KAFKA_PROCESS_ROLES: 'broker,controller',
       KAFKA_CONTROLLER_QUORUM_VOTERS: '7@localhost:9093',
       KAFKA_LISTENERS: 'HOST://:9092,CONTROLLER://:9093',
-      KAFKA_ADVERTISED_LISTENERS: 'HOST://localhost:39098',
+      KAFKA_ADVERTISED_LISTENERS: 'HOST://localhost:28098',
       KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'HOST:PLAINTEXT,CONTROLLER:PLAINTEXT',
       KAFKA_INTER_BROKER_LISTENER_NAME: 'HOST',
       KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
@@ -253,8 +253,8 @@ describe('kcl test environment', {timeout: 900_000}, () => {
     }
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`])
     try {
-      await sh('docker', ['run', '-d', '--name', name, '--network', NETWORK, '-p', '127.0.0.1:39098:9092', ...envArgs, IMAGE])
-      const kafka = client(['127.0.0.1:39098'])
+      await sh('docker', ['run', '-d', '--name', name, '--network', NETWORK, '-p', '127.0.0.1:28098:9092', ...envArgs, IMAGE])
+      const kafka = client(['127.0.0.1:28098'])
       await singleNodeRoundTrip(kafka, name)
       const admin = kafka.admin()
       await admin.connect()
@@ -277,7 +277,7 @@ describe('kcl test environment', {timeout: 900_000}, () => {
   })
 
   async function clusterScenario(c: Compose, project: string): Promise<void> {
-    const brokers = ['127.0.0.1:39092', '127.0.0.1:39093', '127.0.0.1:39094']
+    const brokers = ['127.0.0.1:28092', '127.0.0.1:28093', '127.0.0.1:28094']
     await compose(c, project, ['down', '-v', '-t', '5']).catch(() => undefined)
     try {
       await compose(c, project, ['up', '-d'])

@@ -50,6 +50,14 @@ describe('compose rendering', () => {
     }
   })
 
+  it("mounts tmpfs over the image's other declared volumes, so removed containers leave no anonymous volumes", () => {
+    for (const brokers of [1, 3, 4]) {
+      for (const [name, node] of Object.entries(services(spec({brokers})))) {
+        assert.deepEqual((node as Service & {tmpfs?: string[]}).tmpfs, ['/etc/kafka/secrets', '/mnt/shared/config'], `${brokers} broker(s): ${name}`)
+      }
+    }
+  })
+
   it('uses a quorum of one controller below three brokers and of three from three on', () => {
     const two = services(spec({brokers: 2}))
     assert.equal(two['kafka-1']?.environment.KAFKA_PROCESS_ROLES, 'broker,controller')
