@@ -52,26 +52,23 @@ function parseOptions() {
   return {targets: names, codeCacheWanted: !values['no-code-cache']}
 }
 
+/** esbuild options shared by the binary's two scripts: one minified CommonJS file for the project's Node. */
+const SEA_SCRIPT = {bundle: true, platform: 'node', format: 'cjs', target: `node${NODE_VERSION.split('.')[0]}`, minify: true, legalComments: 'none', logLevel: 'warning'}
+
 /** One CommonJS script with every command, its dependencies and package.json; templates go in as SEA assets. */
 async function bundle() {
   const outfile = join(WORK, 'kcl.cjs')
   const result = await build({
+    ...SEA_SCRIPT,
     entryPoints: [join(REPO, 'src/sea/main.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: `node${NODE_VERSION.split('.')[0]}`,
-    minify: true,
     // oclif and kcl read class names in messages; keep them readable.
     keepNames: true,
-    legalComments: 'none',
     // A SEA's script is CommonJS, where import.meta is empty: give the modules that use it their file URL.
     define: {'import.meta.url': '__kclImportMetaUrl'},
     banner: {js: 'var __kclImportMetaUrl = require("node:url").pathToFileURL(__filename).href;'},
     // @oclif/core tries require('typescript') only to run .ts sources in development; never in the binary.
     external: ['typescript'],
-    logLevel: 'warning',
     metafile: true,
   })
   // import() cannot run in a SEA with a code cache. esbuild turns kcl's import('kafkajs') and the like into requires;
@@ -86,17 +83,7 @@ async function bundle() {
  */
 async function bundleLoader() {
   const outfile = join(WORK, 'loader.cjs')
-  await build({
-    entryPoints: [join(REPO, 'src/sea/loader.cjs')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: `node${NODE_VERSION.split('.')[0]}`,
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  })
+  await build({...SEA_SCRIPT, entryPoints: [join(REPO, 'src/sea/loader.cjs')], outfile})
   return outfile
 }
 

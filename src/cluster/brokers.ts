@@ -163,7 +163,10 @@ export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline:
 
 /** Every partition of every topic (internal ones included) as the running brokers report it. */
 export async function partitionStates(spec: ClusterSpec, running: number[]): Promise<PartitionState[]> {
-  const partitions = await firstAnswer(running.map((id) => address(spec, id)), (broker) => topicPartitions(broker, 5000))
+  return normalized(await firstAnswer(running.map((id) => address(spec, id)), (broker) => topicPartitions(broker, 5000)))
+}
+
+function normalized(partitions: PartitionState[]): PartitionState[] {
   const ascending = (ids: number[]) => [...ids].sort((a, b) => a - b)
   return partitions
     .map((p) => ({...p, replicas: ascending(p.replicas), isr: ascending(p.isr)}))
@@ -189,13 +192,18 @@ export function outOfSync(partitions: PartitionState[]): PartitionState[] {
   return partitions.filter((p) => p.leader < 0 || p.isr.length < p.replicas.length)
 }
 
-/** Waits until every partition has a leader and all its replicas in the ISR. */
+/**
+ * Waits until every partition has a leader and all its replicas in the ISR, as every running broker reports it:
+ * each answers from its own copy of the metadata, and a broker that just started catches up a moment after the
+ * others, while clients bootstrapping from it would still see the partitions behind.
+ */
 export async function waitInSync(spec: ClusterSpec, running: number[], deadline: number, onProgress?: (behind: number, total: number) => void): Promise<PartitionState[]> {
   for (;;) {
-    const partitions = await partitionStates(spec, running).catch((): PartitionState[] | undefined => undefined)
-    const behind = partitions ? outOfSync(partitions) : undefined
-    if (partitions && behind?.length === 0) return partitions
-    if (partitions && behind) onProgress?.(behind.length, partitions.length)
+    const views = await Promise.all(running.map((id) => topicPartitions(address(spec, id), 5000).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
+    const behindByBroker = views?.map(outOfSync)
+    const behind = behindByBroker?.reduce((most, list) => (list.length > most.length ? list : most))
+    if (views && behind?.length === 0) return views[0]!
+    if (views && behind) onProgress?.(behind.length, views[0]!.length)
     if (performance.now() > deadline) {
       const list = (behind ?? []).slice(0, 5).map((p) => `${p.topic}[${p.partition}] ISR ${p.isr.join(',') || 'none'} of ${p.replicas.join(',')}`)
       throw new KclError(

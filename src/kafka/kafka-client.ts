@@ -158,10 +158,11 @@ export class KclKafkaClient implements KafkaClient {
   }
 
   async createTopic(topic: NewTopic): Promise<boolean> {
-    return this.admin(
+    const created = await this.admin(
       (admin) =>
         admin.createTopics({
-          waitForLeaders: true,
+          // kafkajs' own wait asks one broker and gives up when that one does not know the new topic yet.
+          waitForLeaders: false,
           topics: [
             {
               topic: topic.name,
@@ -173,6 +174,8 @@ export class KclKafkaClient implements KafkaClient {
         }),
       {topic: topic.name},
     )
+    if (created) await this.read((connections) => wire.waitForLeaders(connections, topic.name), {topic: topic.name})
+    return created
   }
 
   async deleteTopic(name: string): Promise<void> {

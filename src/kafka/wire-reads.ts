@@ -73,6 +73,19 @@ export async function topicMetadata(connections: ClusterConnections, names?: str
   return [...topics.values()]
 }
 
+/** Waits until a topic just created has a leader for every partition, as the brokers' metadata shows it. */
+export async function waitForLeaders(connections: ClusterConnections, topic: string): Promise<void> {
+  await retrying(
+    connections,
+    async () => {
+      const partitions = await connections.topicPartitions(topic)
+      const leaderless = partitions.find((p) => p.leader < 0)
+      if (partitions.length === 0 || leaderless) throw new KafkaProtocolError(5, `Metadata for ${topic}[${leaderless?.partition ?? 0}]`)
+    },
+    {topicExists: true},
+  )
+}
+
 // DescribeConfigs' source codes (KIP-226): dynamic topic config; dynamic broker, dynamic default broker and static
 // broker config; Kafka's default.
 const CONFIG_SOURCES: Record<number, ConfigSource> = {1: 'topic', 2: 'broker', 3: 'broker', 4: 'broker', 5: 'default'}
