@@ -163,7 +163,7 @@ describe('kcl doctor finds machine-level faults', () => {
       }
     })
     after(async () => {
-      await docker(['rm', '-f', ...names])
+      await docker(['rm', '-f', '-v', ...names])
     })
 
     it('fails with the exact command, removes nothing, and stops kcl up\'s pre-flight', async () => {
@@ -219,7 +219,7 @@ describe('kcl doctor finds machine-level faults', () => {
       assert.equal(created.exitCode, 0, created.stderr)
     })
     after(async () => {
-      await docker(['rm', '-f', container])
+      await docker(['rm', '-f', '-v', container])
       await docker(['network', 'rm', network])
     })
 
