@@ -1,12 +1,6 @@
 import {connect, type Socket} from 'node:net'
 import {Reader, Writer, type BrokerAddress} from './wire.ts'
 
-/**
- * One long-lived connection to a broker for kcl's data path (produce and fetch). Requests are pipelined: each is
- * written as soon as it is made, and Kafka answers them in order on the connection, so several batches can be
- * on their way while the broker writes the first.
- */
-
 /** A connection that could not be made or broke; `code` is the socket's (ECONNREFUSED, …), as translateKafkaError expects. */
 export class ConnectionError extends Error {
   readonly code: string
@@ -32,6 +26,11 @@ export interface RequestSpec {
   timeoutMs: number
 }
 
+/**
+ * One long-lived connection to a broker for kcl's data path (produce and fetch). Requests are pipelined: each is
+ * written as soon as it is made, and Kafka answers them in order on the connection, so several batches can be
+ * on their way while the broker writes the first.
+ */
 export class BrokerConnection {
   readonly address: BrokerAddress
   private readonly socket: Socket
