@@ -13,6 +13,7 @@ export class ConnectionError extends Error {
 
 interface Pending {
   correlationId: number
+  flexible: boolean
   resolve(body: Reader): void
   reject(error: Error): void
   timer: NodeJS.Timeout
@@ -24,11 +25,13 @@ export interface RequestSpec {
   /** The request body, as one or several buffers (written without copying them together). */
   body: Buffer[]
   timeoutMs: number
+  /** Request header v2 and response header v1 (tagged fields), as flexible API versions require. */
+  flexible?: boolean
 }
 
 /**
- * One long-lived connection to a broker for kcl's data path (produce and fetch). Requests are pipelined: each is
- * written as soon as it is made, and Kafka answers them in order on the connection, so several batches can be
+ * A connection to a broker: long-lived for kcl's data path (produce and fetch), or for one request (sendRequest).
+ * Requests are pipelined: each is written as soon as it is made, and Kafka answers them in order on the connection, so several batches can be
  * on their way while the broker writes the first.
  */
 export class BrokerConnection {
@@ -80,7 +83,7 @@ export class BrokerConnection {
     this.write(spec, correlationId)
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new ConnectionError(this.address, 'ETIMEDOUT', `no answer within ${spec.timeoutMs} ms`)), spec.timeoutMs)
-      this.pending.push({correlationId, resolve, reject, timer})
+      this.pending.push({correlationId, flexible: spec.flexible === true, resolve, reject, timer})
     })
   }
 
@@ -96,7 +99,8 @@ export class BrokerConnection {
   }
 
   private write(spec: RequestSpec, correlationId: number): void {
-    const header = new Writer().int16(spec.apiKey).int16(spec.apiVersion).int32(correlationId).string(this.clientId).bytes()
+    const writer = new Writer().int16(spec.apiKey).int16(spec.apiVersion).int32(correlationId).string(this.clientId)
+    const header = (spec.flexible ? writer.noTags() : writer).bytes()
     const size = header.length + spec.body.reduce((sum, part) => sum + part.length, 0)
     const prefix = Buffer.allocUnsafe(4 + header.length)
     prefix.writeInt32BE(size, 0)
@@ -131,6 +135,7 @@ export class BrokerConnection {
       this.pending.unshift(waiting)
       return this.fail(new ConnectionError(this.address, 'EPROTO', 'answers out of order'))
     }
+    if (waiting.flexible) reader.skipTags()
     waiting.resolve(reader)
   }
 
@@ -142,5 +147,22 @@ export class BrokerConnection {
       clearTimeout(waiting.timer)
       waiting.reject(this.failure)
     }
+  }
+}
+
+/**
+ * One request on a connection of its own, for status checks (DescribeQuorum, per-broker Metadata probes while brokers
+ * come up); returns a reader at the start of the response body.
+ */
+export async function sendRequest(
+  address: BrokerAddress,
+  request: {apiKey: number; apiVersion: number; flexible: boolean; body: Buffer},
+  timeoutMs = 5000,
+): Promise<Reader> {
+  const connection = await BrokerConnection.open(address, 'kcl', timeoutMs)
+  try {
+    return await connection.request({...request, body: [request.body], timeoutMs})
+  } finally {
+    connection.close()
   }
 }

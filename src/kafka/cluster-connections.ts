@@ -1,6 +1,6 @@
 import {BrokerConnection, ConnectionError} from './broker-connection.ts'
 import {KafkaProtocolError} from './error-codes.ts'
-import {METADATA, decodeMetadata, encodeMetadataRequest, type MetadataAnswer, type PartitionState} from './probes.ts'
+import {METADATA, decodeMetadata, encodeMetadataRequest, firstAnswer, type MetadataAnswer, type PartitionState} from './probes.ts'
 import {parseAddress, type BrokerAddress} from './wire.ts'
 
 const CONNECT_TIMEOUT_MS = 3000
@@ -66,16 +66,8 @@ export class ClusterConnections {
   }
 
   /** Any broker that answers: for requests every broker serves. */
-  async any(): Promise<BrokerConnection> {
-    let lastError: unknown
-    for (const address of [...this.brokers.values(), ...this.bootstrap]) {
-      try {
-        return await this.connect(address)
-      } catch (error) {
-        lastError = error
-      }
-    }
-    throw lastError
+  any(): Promise<BrokerConnection> {
+    return firstAnswer([...this.brokers.values(), ...this.bootstrap], (address) => this.connect(address))
   }
 
   close(): void {

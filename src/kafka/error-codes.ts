@@ -34,6 +34,9 @@ const RETRIABLE = new Set([3, 5, 6, 7, 8, 13, 14, 15, 16, 19, 20, 51, 56, 74, 75
 
 export const isRetriable = (errorCode: number): boolean => RETRIABLE.has(errorCode)
 
+/** The pause before retry number `attempt` (from 0) of something that goes away by itself: 100 ms, doubling, at most 1 s. */
+export const retryDelay = (attempt: number): number => Math.min(100 * 2 ** attempt, 1000)
+
 /** A Kafka error code in an answer. `type` is the code's name, which translateKafkaError turns into kcl's message. */
 export class KafkaProtocolError extends Error {
   readonly errorCode: number

@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {ConnectionError} from './broker-connection.ts'
 import type {ConsumedRecord, ConsumeRequest, ConsumeSession} from './client.ts'
 import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError, isRetriable} from './error-codes.ts'
+import {KafkaProtocolError, isRetriable, retryDelay} from './error-codes.ts'
 import {batchRecords, decodeRecords, splitBatches, type BatchView} from './record-batch.ts'
 import {Writer, type Reader} from './wire.ts'
 
@@ -70,14 +70,9 @@ async function run(connections: ClusterConnections, request: ConsumeRequest, sig
   await request.onAssignment(wanted)
   for (let attempt = 0; !isStopped(); attempt++) {
     try {
-      const byLeader = new Map<number, PartitionPosition[]>()
-      for (const position of positions) {
-        const leader = layout[position.partition]?.leader ?? -1
-        if (leader < 0) throw new Relocate()
-        let list = byLeader.get(leader)
-        if (!list) byLeader.set(leader, (list = []))
-        list.push(position)
-      }
+      const leaderOf = (position: PartitionPosition): number => layout[position.partition]?.leader ?? -1
+      if (positions.some((position) => leaderOf(position) < 0)) throw new Relocate()
+      const byLeader = Map.groupBy(positions, leaderOf)
       // When one leader's partitions must move, every reader of this round stops before the next round starts.
       let roundOver = false
       const readers = [...byLeader].map(([leader, owned]) => readFromLeader(connections, leader, owned, request, () => roundOver || isStopped()))
@@ -92,7 +87,7 @@ async function run(connections: ClusterConnections, request: ConsumeRequest, sig
       if (isStopped()) return
       if (!(error instanceof Relocate || error instanceof ConnectionError || (error instanceof KafkaProtocolError && error.retriable))) throw error
     }
-    await sleep(Math.min(100 * 2 ** attempt, 1000), undefined, {signal}).catch(() => {})
+    await sleep(retryDelay(attempt), undefined, {signal}).catch(() => {})
     if (isStopped()) return
     layout = await connections.topicPartitions(request.topic)
   }

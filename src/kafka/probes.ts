@@ -1,6 +1,7 @@
+import {sendRequest} from './broker-connection.ts'
 import {KafkaProtocolError} from './error-codes.ts'
 import {loadKafkajs} from './kafkajs.ts'
-import {Reader, Writer, sendRequest, type BrokerAddress} from './wire.ts'
+import {Reader, Writer, type BrokerAddress} from './wire.ts'
 
 export const METADATA = 3
 const DESCRIBE_QUORUM = 55

@@ -3,7 +3,7 @@ import type {BrokerConnection} from './broker-connection.ts'
 import {ConnectionError} from './broker-connection.ts'
 import type {OutgoingRecord, ProducedBatch, ProducerOptions, RecordProducer} from './client.ts'
 import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError} from './error-codes.ts'
+import {KafkaProtocolError, retryDelay} from './error-codes.ts'
 import {keyPartition} from './murmur2.ts'
 import type {PartitionState} from './probes.ts'
 import {encodeRecordBatch, type ProducerStamp} from './record-batch.ts'
@@ -54,12 +54,10 @@ async function initProducerId(connections: ClusterConnections): Promise<Omit<Pro
       return {producerId: reader.int64(), producerEpoch: reader.int16()}
     } catch (error) {
       if (!retriable(error) || performance.now() > deadline) throw error
-      await sleep(backoff(attempt))
+      await sleep(retryDelay(attempt))
     }
   }
 }
-
-const backoff = (attempt: number): number => Math.min(100 * 2 ** attempt, 1000)
 
 class WireProducer implements RecordProducer {
   private readonly connections: ClusterConnections
@@ -95,7 +93,7 @@ class WireProducer implements RecordProducer {
       const answers = await this.turn(async () => {
         await encoded
         if (attempt > 0) {
-          await sleep(backoff(attempt - 1))
+          await sleep(retryDelay(attempt - 1))
           this.layouts.delete(topic)
         }
         return this.write(topic, pending, await this.layout(topic))
@@ -148,13 +146,7 @@ class WireProducer implements RecordProducer {
     if (records.every((record) => record.key === null && record.partition === undefined)) {
       return [{partition: sticky, records, baseSequence: this.takeSequences(topic, sticky, records.length)}]
     }
-    const byPartition = new Map<number, OutgoingRecord[]>()
-    for (const record of records) {
-      const partition = record.partition ?? (record.key === null ? sticky : keyPartition(record.key, partitions))
-      let list = byPartition.get(partition)
-      if (!list) byPartition.set(partition, (list = []))
-      list.push(record)
-    }
+    const byPartition = Map.groupBy(records, (record) => record.partition ?? (record.key === null ? sticky : keyPartition(record.key, partitions)))
     return [...byPartition].map(([partition, list]) => ({partition, records: list, baseSequence: this.takeSequences(topic, partition, list.length)}))
   }
 
@@ -168,13 +160,7 @@ class WireProducer implements RecordProducer {
 
   /** Writes one Produce request per leader; returns, per batch, a promise of its base offset. */
   private async write(topic: string, batches: PartitionBatch[], layout: PartitionState[]): Promise<Promise<number>[]> {
-    const byLeader = new Map<number, PartitionBatch[]>()
-    for (const batch of batches) {
-      const leader = layout[batch.partition]?.leader ?? -1
-      let list = byLeader.get(leader)
-      if (!list) byLeader.set(leader, (list = []))
-      list.push(batch)
-    }
+    const byLeader = Map.groupBy(batches, (batch) => layout[batch.partition]?.leader ?? -1)
     const outcomes = new Map<PartitionBatch, Promise<number>>()
     for (const [leader, list] of byLeader) {
       let connection: BrokerConnection

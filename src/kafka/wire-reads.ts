@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {ConnectionError} from './broker-connection.ts'
 import type {ConfigEntry, ConfigSource, PartitionOffsets, TopicMetadata} from './client.ts'
 import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError} from './error-codes.ts'
+import {KafkaProtocolError, retryDelay} from './error-codes.ts'
 import {Writer} from './wire.ts'
 
 /**
@@ -39,7 +39,7 @@ async function retrying<T>(connections: ClusterConnections, read: () => Promise<
         ? options.topicExists === true && elapsed < NEW_TOPIC_WAIT_MS
         : (error instanceof ConnectionError && connections.answered) || (error instanceof KafkaProtocolError && error.retriable)
       if (!transient || elapsed > RETRY_BUDGET_MS) throw error
-      await sleep(Math.min(100 * 2 ** attempt, 1000))
+      await sleep(retryDelay(attempt))
     }
   }
 }
@@ -64,13 +64,10 @@ export async function topicMetadata(connections: ClusterConnections, names?: str
     },
     {topicExists: true},
   )
-  const topics = new Map<string, TopicMetadata>()
-  for (const p of answer.partitions) {
-    let topic = topics.get(p.topic)
-    if (!topic) topics.set(p.topic, (topic = {name: p.topic, partitions: []}))
-    topic.partitions.push({partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas ?? []})
-  }
-  return [...topics.values()]
+  return [...Map.groupBy(answer.partitions, (p) => p.topic)].map(([name, partitions]) => ({
+    name,
+    partitions: partitions.map((p) => ({partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas ?? []})),
+  }))
 }
 
 /** Waits until a topic just created has a leader for every partition, as the brokers' metadata shows it. */
@@ -126,18 +123,14 @@ export async function topicConfigs(connections: ClusterConnections, topic: strin
 async function listOffsets(connections: ClusterConnections, topic: string, timestamp: number): Promise<Map<number, number>> {
   return retrying(connections, async () => {
     const partitions = await connections.topicPartitions(topic)
-    const byLeader = new Map<number, number[]>()
-    for (const p of partitions) {
-      if (p.leader < 0) throw new KafkaProtocolError(5, `ListOffsets for ${topic}[${p.partition}]`)
-      let list = byLeader.get(p.leader)
-      if (!list) byLeader.set(p.leader, (list = []))
-      list.push(p.partition)
-    }
+    const leaderless = partitions.find((p) => p.leader < 0)
+    if (leaderless) throw new KafkaProtocolError(5, `ListOffsets for ${topic}[${leaderless.partition}]`)
+    const byLeader = Map.groupBy(partitions, (p) => p.leader)
     const offsets = new Map<number, number>()
     await Promise.all(
       [...byLeader].map(async ([leader, owned]) => {
         const writer = new Writer().int32(-1).int32(1).string(topic).int32(owned.length)
-        for (const partition of owned) writer.int32(partition).int64(timestamp)
+        for (const {partition} of owned) writer.int32(partition).int64(timestamp)
         const connection = await connections.broker(leader)
         const reader = await connection.request({apiKey: LIST_OFFSETS, apiVersion: 1, body: [writer.bytes()], timeoutMs: REQUEST_TIMEOUT_MS})
         reader.array(() => {

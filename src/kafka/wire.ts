@@ -1,9 +1,5 @@
-import {connect} from 'node:net'
-
 /**
- * Kafka wire-protocol primitives, and a one-request-per-connection client for status checks: DescribeQuorum
- * (the KRaft active controller, which kafkajs cannot ask) and cheap per-broker Metadata probes used while
- * waiting for brokers to come up. The data path keeps connections open (broker-connection.ts).
+ * Kafka wire-protocol primitives: how kcl's own requests (broker-connection.ts) write and read Kafka's types.
  */
 
 export class Writer {
@@ -139,46 +135,4 @@ export function parseAddress(address: string): BrokerAddress {
   const at = address.lastIndexOf(':')
   const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1')
   return {host, port: Number(address.slice(at + 1))}
-}
-
-let nextCorrelationId = 1
-
-/**
- * Sends one request and returns a reader at the start of the response body (past the response header). `flexible` selects
- * request header v2 / response header v1 (tagged fields), as the API version in use requires.
- */
-export function sendRequest(
-  address: BrokerAddress,
-  request: {apiKey: number; apiVersion: number; flexible: boolean; body: Buffer},
-  timeoutMs = 5000,
-): Promise<Reader> {
-  const correlationId = nextCorrelationId++
-  const header = new Writer().int16(request.apiKey).int16(request.apiVersion).int32(correlationId).string('kcl')
-  if (request.flexible) header.noTags()
-  const payload = Buffer.concat([header.bytes(), request.body])
-  const frame = Buffer.concat([new Writer().int32(payload.length).bytes(), payload])
-
-  return new Promise((resolve, reject) => {
-    const socket = connect({host: address.host, port: address.port, timeout: timeoutMs})
-    let received = Buffer.alloc(0)
-    const fail = (error: Error) => {
-      socket.destroy()
-      reject(error)
-    }
-    socket.on('connect', () => socket.write(frame))
-    socket.on('timeout', () => fail(new Error(`no answer from ${address.host}:${address.port} within ${timeoutMs} ms`)))
-    socket.on('error', fail)
-    socket.on('close', () => reject(new Error(`${address.host}:${address.port} closed the connection`)))
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk])
-      if (received.length < 4) return
-      const size = received.readInt32BE(0)
-      if (received.length < 4 + size) return
-      socket.destroy()
-      const reader = new Reader(received.subarray(4, 4 + size))
-      if (reader.int32() !== correlationId) return reject(new Error('Kafka answered a different request'))
-      if (request.flexible) reader.skipTags()
-      resolve(reader)
-    })
-  })
 }
