@@ -101,16 +101,32 @@ async function waitForBrokers(kafka: Kafka, brokers: number, timeoutMs = 180_000
   throw new Error(`the cluster did not show ${brokers} brokers within ${timeoutMs} ms (last: ${last})`)
 }
 
-async function createTopic(kafka: Kafka, topic: string, replicationFactor: number): Promise<void> {
+/**
+ * Creates a topic, then waits until its metadata shows a leader and `replicationFactor` replicas
+ * for every partition. kafkajs' own `waitForLeaders` asks one broker and fails at once when that
+ * broker has not heard of the topic yet, which happens on a busy machine.
+ */
+async function createTopic(kafka: Kafka, topic: string, replicationFactor: number, timeoutMs = 60_000): Promise<void> {
   const admin = kafka.admin()
   await admin.connect()
   try {
-    const created = await admin.createTopics({topics: [{topic, numPartitions: 3, replicationFactor}], waitForLeaders: true, timeout: 30_000})
+    const created = await admin.createTopics({topics: [{topic, numPartitions: 3, replicationFactor}], waitForLeaders: false, timeout: 30_000})
     assert.equal(created, true, `topic ${topic} was not created`)
-    const metadata = await admin.fetchTopicMetadata({topics: [topic]})
-    for (const partition of metadata.topics[0].partitions) {
-      assert.equal(partition.replicas.length, replicationFactor, `partition ${partition.partitionId} replicas`)
+    const deadline = Date.now() + timeoutMs
+    let last = 'no answer yet'
+    while (Date.now() < deadline) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({topics: [topic]})
+        const partitions = metadata.topics[0].partitions
+        const ready = partitions.length === 3 && partitions.every((p) => p.leader >= 0 && p.replicas.length === replicationFactor)
+        if (ready) return
+        last = JSON.stringify(partitions)
+      } catch (error) {
+        last = (error as Error).message
+      }
+      await sleep(500)
     }
+    throw new Error(`topic ${topic} did not get leaders for its 3 partitions within ${timeoutMs} ms (last: ${last})`)
   } finally {
     await admin.disconnect()
   }
@@ -224,7 +240,7 @@ describe('kcl test environment', {timeout: 900_000}, () => {
         ['1@localhost:9092'],
       )
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- ${name} logs ---\n${await containerLogs(name)}`)
+      throw new Error(`${(error as Error).message}\n--- ${name} logs ---\n${await containerLogs(name)}\n--- failed: ${(error as Error).message}`)
     } finally {
       await removeContainer(name)
     }
@@ -270,7 +286,7 @@ describe('kcl test environment', {timeout: 900_000}, () => {
       const quorum = await sh('docker', ['exec', name, '/opt/kafka/bin/kafka-metadata-quorum.sh', '--bootstrap-controller', 'localhost:9093', 'describe', '--status'])
       assert.match(quorum.stdout, /LeaderId:\s+7/)
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- ${name} logs ---\n${await containerLogs(name)}`)
+      throw new Error(`${(error as Error).message}\n--- ${name} logs ---\n${await containerLogs(name)}\n--- failed: ${(error as Error).message}`)
     } finally {
       await removeContainer(name)
     }
@@ -315,7 +331,7 @@ describe('kcl test environment', {timeout: 900_000}, () => {
       assert.match(quorum.stdout, /CurrentVoters:\s+\[/)
     } catch (error) {
       const logs = await compose(c, project, ['logs', '--tail', '30']).then((r) => r.stdout, () => '')
-      throw new Error(`${(error as Error).message}\n--- ${project} logs ---\n${logs}`)
+      throw new Error(`${(error as Error).message}\n--- ${project} logs ---\n${logs}\n--- failed: ${(error as Error).message}`)
     } finally {
       await compose(c, project, ['down', '-v', '-t', '5'])
     }
