@@ -52,16 +52,21 @@ export async function listenersCheck(name: string, brokers: RunningBroker[]): Pr
   return {metadata, result: ok(base, `${advertised.length} broker(s) advertise ${advertised.map((b) => `${b.host}:${b.port}`).join(', ')}, all reachable`, details)}
 }
 
-const ELECTION_GRACE_MS = 10_000
+// Brokers forward DescribeQuorum to the active controller. After the controller stops they may hold it for
+// about 10 s (seen on Kafka 4.3), even once the new leader is elected, so the check waits longer than that.
+const ELECTION_GRACE_MS = 20_000
+const QUORUM_PROBE_TIMEOUT_MS = 2000
 
 /**
- * The quorum as DescribeQuorum reports it, asked again for a few seconds while an election runs: brokers then
- * answer with leader -1, or hold the request until a leader exists.
+ * The quorum as DescribeQuorum reports it, asked of every broker at once and again for a while during an
+ * election: brokers then answer with leader -1, or hold the request until they reach the new controller.
  */
 async function quorumOutsideElection(brokers: RunningBroker[]): Promise<QuorumInfo> {
   const deadline = Date.now() + ELECTION_GRACE_MS
   for (;;) {
-    const quorum = await firstAnswer(brokers.map((b) => b.address), (address) => describeQuorum(address, KAFKA_TIMEOUT_MS)).catch((error: Error) => error)
+    const quorum = await Promise.any(brokers.map((b) => describeQuorum(b.address, QUORUM_PROBE_TIMEOUT_MS))).catch(
+      (error: AggregateError) => (error.errors[0] as Error | undefined) ?? new Error('no broker to ask'),
+    )
     if (Date.now() > deadline) {
       if (quorum instanceof Error) throw quorum
       return quorum
