@@ -5,6 +5,8 @@
  * are plain numbers: they stay far below 2^53 on any real topic.
  */
 
+import type {EncodedRecords} from './record-batch.ts'
+
 export interface BrokerInfo {
   nodeId: number
   host: string
@@ -113,9 +115,10 @@ export const MAX_IN_FLIGHT = 5
 export interface RecordProducer {
   /**
    * Sends records in one request per broker; resolves when the broker acknowledged them (per --acks). Up to
-   * MAX_IN_FLIGHT sends may be on their way at once: they are written in the order they were made.
+   * MAX_IN_FLIGHT sends may be on their way at once: they are written in the order they were made. Records
+   * already encoded (a RecordsWriter's batch, the fast path for streams) go to one partition as they are.
    */
-  send(topic: string, records: OutgoingRecord[]): Promise<ProducedBatch[]>
+  send(topic: string, records: OutgoingRecord[] | EncodedRecords): Promise<ProducedBatch[]>
   close(): Promise<void>
 }
 

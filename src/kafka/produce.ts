@@ -2,7 +2,9 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {KclError, usageError} from '../errors.ts'
 import {MAX_IN_FLIGHT, type Acks, type Compression, type KafkaClient, type OutgoingRecord, type ProducedBatch, type RecordHeader, type RecordProducer} from './client.ts'
 import {generateDelivery} from './generate.ts'
-import {lineSplitter, parseHeader, parseJsonRecord} from './records.ts'
+import {keyPartition} from './murmur2.ts'
+import {recordSize, RecordsWriter} from './record-batch.ts'
+import {parseHeader, parseJsonRecord, readLines} from './records.ts'
 import {requireTopic} from './topics.ts'
 
 export interface ProduceRequest {
@@ -38,18 +40,11 @@ export interface ProduceResult {
   deliveries: Delivery[]
 }
 
-// A record batch must stay under the topic's max.message.bytes: each partition's share of a send() is one
-// batch, never split. These bound a batch by count and by estimated size.
-const MAX_BATCH_RECORDS = 20_000
-const RECORD_OVERHEAD_BYTES = 24
-const BATCH_OVERHEAD_BYTES = 70
+// A record batch must stay under the topic's max.message.bytes: each send is one batch, never split. A batch is
+// 61 bytes of header (plus 12 of log overhead) around its records.
+const BATCH_OVERHEAD_BYTES = 73
+const MAX_BATCH_BYTES = 1_000_000
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
-
-export function recordSize(record: OutgoingRecord): number {
-  let size = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  for (const [key, value] of record.headers) size += key.length + value.length + 4
-  return size
-}
 
 export function validateProduceRequest(request: ProduceRequest): void {
   if (request.key !== undefined && request.keySeparator !== undefined) {
@@ -90,50 +85,62 @@ export function recordBuilder(request: Pick<ProduceRequest, 'input' | 'key' | 'k
 }
 
 /**
- * Sends records in batches with up to MAX_IN_FLIGHT sends on their way: while Kafka acknowledges those, the next
- * batch fills, and reading stops when it is full too, so memory stays bounded however long the input is.
+ * Streams records to the producer: each partition's records are written straight into a batch (RecordsWriter), a
+ * full batch goes out once fewer than MAX_IN_FLIGHT sends are unacknowledged, and reading waits meanwhile, so
+ * memory stays bounded however long the input is.
  */
 class Batcher {
-  private batch: OutgoingRecord[] = []
-  private batchBytes = BATCH_OVERHEAD_BYTES
+  /** Per partition (undefined: keyless records, which the producer sends to its sticky partition). */
+  private readonly writers = new Map<number | undefined, RecordsWriter>()
   private readonly inFlight = new Set<Promise<void>>()
   private failure: unknown
   sent = 0
   private readonly producer: RecordProducer
   private readonly topic: string
-  private readonly maxBatchBytes: number
+  private readonly batchBytes: number
+  /** Whether a batch's buffer may be reused once its send settled: not with acks=0, whose bytes may still wait in the socket. */
+  private readonly recycle: boolean
 
-  constructor(producer: RecordProducer, topic: string, maxBatchBytes: number) {
+  constructor(producer: RecordProducer, topic: string, batchBytes: number, acks: Acks) {
     this.producer = producer
     this.topic = topic
-    this.maxBatchBytes = maxBatchBytes
+    this.batchBytes = batchBytes
+    this.recycle = acks !== '0'
   }
 
-  /** Adds a record of `size` bytes (recordSize); returns a promise only when it had to send a full batch first. */
-  add(record: OutgoingRecord, size: number): Promise<void> | undefined {
-    if (this.batch.length > 0 && (this.batchBytes + size > this.maxBatchBytes || this.batch.length >= MAX_BATCH_RECORDS)) {
-      return this.flush().then(() => this.push(record, size))
-    }
-    this.push(record, size)
-    return undefined
+  /**
+   * Adds a record whose value is `source[start, end)`; returns a promise only when a full batch had to be sent
+   * first. No closure or object per record: this runs once per line of a large input.
+   */
+  add(key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[], partition: number | undefined): Promise<void> | undefined {
+    let writer = this.writers.get(partition)
+    if (!writer) this.writers.set(partition, (writer = new RecordsWriter(this.batchBytes)))
+    if (writer.append(key, source, start, end, headers)) return undefined
+    return this.send(writer, partition).then(() => {
+      writer.append(key, source, start, end, headers)
+    })
   }
 
-  private push(record: OutgoingRecord, size: number): void {
-    this.batch.push(record)
-    this.batchBytes += size
-  }
-
-  /** Hands the current batch to the producer once fewer than MAX_IN_FLIGHT sends are unacknowledged. */
+  /** Sends every partition's batch. */
   async flush(): Promise<void> {
+    for (const [partition, writer] of this.writers) if (writer.records > 0) await this.send(writer, partition)
+  }
+
+  /** Waits for every send to be acknowledged. */
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight)
+    this.throwFailure()
+  }
+
+  /** Hands the writer's batch to the producer once fewer than MAX_IN_FLIGHT sends are unacknowledged. */
+  private async send(writer: RecordsWriter, partition: number | undefined): Promise<void> {
     while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight)
     this.throwFailure()
-    if (this.batch.length === 0) return
-    const records = this.batch
-    this.batch = []
-    this.batchBytes = BATCH_OVERHEAD_BYTES
+    const records = writer.take(partition)
     const sending: Promise<void> = this.producer.send(this.topic, records).then(
       () => {
-        this.sent += records.length
+        this.sent += records.count
+        if (this.recycle) writer.recycle(records)
       },
       (error: unknown) => {
         this.failure ??= error
@@ -141,12 +148,6 @@ class Batcher {
     )
     this.inFlight.add(sending)
     void sending.then(() => this.inFlight.delete(sending))
-  }
-
-  /** Waits for every send to be acknowledged. */
-  async settle(): Promise<void> {
-    await Promise.all(this.inFlight)
-    this.throwFailure()
   }
 
   private throwFailure(): void {
@@ -199,8 +200,8 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
       }
       count = fromArguments.length
     } else {
-      // Batches stay well under the broker's limit, so one partition's share never exceeds it.
-      const batcher = new Batcher(producer, request.topic, Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), 1_000_000)))
+      // Batches stay well under the broker's limit, so a batch never exceeds it.
+      const batcher = new Batcher(producer, request.topic, Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), MAX_BATCH_BYTES)), request.acks)
       const refuseTooLarge = async (size: number, where: string): Promise<never> => {
         await batcher.flush()
         await batcher.settle()
@@ -208,35 +209,33 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
         if (batcher.sent === 0) throw error
         throw usageError(`${error.message.replace(/\.$/, '')}; the ${batcher.sent} messages before it were produced.`, error.hint)
       }
-      // Called once per line of a large input: no promise unless a batch is sent, no closure per record.
+      // The partition the producer is told: --partition's, else the key's (as Java clients pick it), else its sticky one.
+      const partitionOf = (key: Buffer | null): number | undefined => request.partition ?? (key === null ? undefined : keyPartition(key, partitions.length))
       const add: AddRecord = (record, what, number) => {
         const size = recordSize(record)
         if (size > recordLimit) return refuseTooLarge(size, `${what} ${number}`)
         count++
-        return batcher.add(record, size)
+        return batcher.add(record.key, record.value, 0, record.value?.length ?? 0, record.headers, record.partition ?? partitionOf(record.key))
       }
       if (request.generate !== undefined) {
         await generate(request, headers, add, () => batcher.flush())
+      } else if (request.input === 'json' || request.keySeparator !== undefined) {
+        await readLines(request.stdin, (source, start, end, lineNumber) => {
+          const line = source.subarray(start, end)
+          if (line.length === 0 || (request.input === 'json' && line.toString('utf8').trim() === '')) return undefined
+          return add(build(line, lineNumber), 'Line', lineNumber)
+        })
       } else {
-        let lineNumber = 0
-        let pending: Buffer[] = []
-        const splitter = lineSplitter((line) => pending.push(line))
-        const drain = async (): Promise<void> => {
-          const lines = pending
-          pending = []
-          for (const line of lines) {
-            lineNumber++
-            if (line.length === 0 || (request.input === 'json' && line.toString('utf8').trim() === '')) continue
-            const sending = add(build(line, lineNumber), 'Line', lineNumber)
-            if (sending) await sending
-          }
-        }
-        for await (const chunk of request.stdin) {
-          splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)
-          await drain()
-        }
-        splitter.end()
-        await drain()
+        // Plain lines, the common stream: each goes from the input chunk straight into its batch.
+        const key = request.key === undefined ? null : Buffer.from(request.key, 'utf8')
+        const framing = recordSize({key, value: null, headers})
+        const partition = partitionOf(key)
+        await readLines(request.stdin, (source, start, end, lineNumber) => {
+          if (end === start) return undefined
+          if (framing + end - start > recordLimit) return refuseTooLarge(framing + end - start, `Line ${lineNumber}`)
+          count++
+          return batcher.add(key, source, start, end, headers, partition)
+        })
       }
       await batcher.flush()
       await batcher.settle()

@@ -13,6 +13,9 @@ import {crc32c} from './crc32c.ts'
  */
 
 const HEADER_BYTES = 61
+/** Bounds of a record's framing (length, attributes, timestamp and offset deltas, key and value lengths, header count), and a header's. */
+const RECORD_OVERHEAD_BYTES = 27
+const HEADER_OVERHEAD_BYTES = 10
 // Offsets of the header fields, from the start of the batch.
 const BATCH_LENGTH_AT = 8
 const MAGIC_AT = 16
@@ -75,56 +78,127 @@ const bytesSize = (bytes: Buffer | null): number => (bytes === null ? 1 : varint
 function writeBytes(buffer: Buffer, at: number, bytes: Buffer | null): number {
   if (bytes === null) return writeVarint(buffer, at, 1) // length -1
   at = writeVarint(buffer, at, zigzag(bytes.length))
-  buffer.set(bytes, at)
+  bytes.copy(buffer, at)
   return at + bytes.length
 }
 
 /**
- * The records section of a batch, after `headroom` bytes left for the header: every record with timestamp
- * delta 0 (the batch's time) and its offset delta.
+ * Records laid out in Kafka's record format after HEADER_BYTES of room for the batch header (RecordsWriter), all
+ * bound for one partition: `partition`, else the producer's sticky one.
  */
-function encodeRecords(records: OutgoingRecord[], headroom: number): Buffer {
-  const headerKeys = new Map<string, Buffer>()
-  const keyBytes = (key: string): Buffer => {
-    let bytes = headerKeys.get(key)
-    if (!bytes) headerKeys.set(key, (bytes = Buffer.from(key, 'utf8')))
-    return bytes
+export interface EncodedRecords {
+  buffer: Buffer
+  /** Where the records end in `buffer`. */
+  end: number
+  count: number
+  partition: number | undefined
+}
+
+/**
+ * Writes records straight into a batch's buffer, each with timestamp delta 0 (the batch's time) and its offset
+ * delta. A value is copied from any range of a buffer, so lines of input go in without a slice or an object
+ * each: on a stream of short lines those made up most of produce's time (garbage collection). Buffers are
+ * recycled once their send settles, so a long stream allocates a handful.
+ */
+export class RecordsWriter {
+  private readonly capacity: number
+  private readonly spare: Buffer[] = []
+  private readonly headerKeys = new Map<string, Buffer>()
+  private buffer: Buffer | undefined
+  private at = HEADER_BYTES
+  private count = 0
+
+  /** `capacity`: the bytes of records a batch holds (a lone record larger than that gets a buffer of its own). */
+  constructor(capacity: number) {
+    this.capacity = capacity
   }
-  const bodySizes = new Int32Array(records.length)
-  let total = 0
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!
-    let size = 2 + varintSize(zigzag(i)) + bytesSize(record.key) + bytesSize(record.value) + varintSize(zigzag(record.headers.length))
-    for (const [key, value] of record.headers) size += bytesSize(keyBytes(key)) + bytesSize(value)
-    bodySizes[i] = size
-    total += varintSize(zigzag(size)) + size
+
+  get records(): number {
+    return this.count
   }
-  const buffer = Buffer.allocUnsafe(headroom + total)
-  let at = headroom
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!
-    at = writeVarint(buffer, at, zigzag(bodySizes[i]!))
+
+  /** Appends a record whose value is `source[start, end)` (null `source`: no value); false, writing nothing, when the batch is full. */
+  append(key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[]): boolean {
+    const valueLength = source === null ? -1 : end - start
+    let body = 2 + varintSize(zigzag(this.count)) + bytesSize(key) + varintSize(zigzag(valueLength)) + Math.max(valueLength, 0) + varintSize(zigzag(headers.length))
+    for (const [name, value] of headers) body += bytesSize(this.headerKey(name)) + bytesSize(value)
+    const size = varintSize(zigzag(body)) + body
+    if (this.count > 0 && this.at + size > this.buffer!.length) return false
+    const buffer = this.bufferFor(size)
+    let at = writeVarint(buffer, this.at, zigzag(body))
     buffer[at++] = 0 // attributes
     buffer[at++] = 0 // timestamp delta
-    at = writeVarint(buffer, at, zigzag(i))
-    at = writeBytes(buffer, at, record.key)
-    at = writeBytes(buffer, at, record.value)
-    at = writeVarint(buffer, at, zigzag(record.headers.length))
-    for (const [key, value] of record.headers) {
-      at = writeBytes(buffer, at, keyBytes(key))
+    at = writeVarint(buffer, at, zigzag(this.count))
+    at = writeBytes(buffer, at, key)
+    at = writeVarint(buffer, at, zigzag(valueLength))
+    if (source !== null) at += source.copy(buffer, at, start, end)
+    at = writeVarint(buffer, at, zigzag(headers.length))
+    for (const [name, value] of headers) {
+      at = writeBytes(buffer, at, this.headerKey(name))
       at = writeBytes(buffer, at, value)
     }
+    this.at = at
+    this.count++
+    return true
   }
-  return buffer
+
+  /** Hands over the records written so far (at least one) and starts a new batch. */
+  take(partition: number | undefined): EncodedRecords {
+    const taken: EncodedRecords = {buffer: this.buffer!, end: this.at, count: this.count, partition}
+    this.buffer = undefined
+    this.at = HEADER_BYTES
+    this.count = 0
+    return taken
+  }
+
+  /** Takes back a taken batch's buffer once nothing reads it any more (its send settled). */
+  recycle(records: EncodedRecords): void {
+    if (records.buffer.length === HEADER_BYTES + this.capacity) this.spare.push(records.buffer)
+  }
+
+  private bufferFor(size: number): Buffer {
+    if (this.buffer) return this.buffer
+    this.buffer = size > this.capacity ? Buffer.allocUnsafe(HEADER_BYTES + size) : (this.spare.pop() ?? Buffer.allocUnsafe(HEADER_BYTES + this.capacity))
+    return this.buffer
+  }
+
+  private headerKey(name: string): Buffer {
+    let bytes = this.headerKeys.get(name)
+    if (!bytes) this.headerKeys.set(name, (bytes = Buffer.from(name, 'utf8')))
+    return bytes
+  }
+}
+
+/** Lays `records` (at least one) out for a batch, in a buffer of exactly their size. */
+export function encodeRecords(records: OutgoingRecord[]): EncodedRecords {
+  let total = 0
+  for (const record of records) total += recordSize(record)
+  const writer = new RecordsWriter(total)
+  for (const record of records) {
+    const value = record.value
+    writer.append(record.key, value, 0, value?.length ?? 0, record.headers)
+  }
+  return writer.take(undefined)
+}
+
+/**
+ * An upper bound of a record's encoded size: the largest varints for its length, offset delta, key, value and
+ * header sizes. Batches are cut by it, so it must never fall short.
+ */
+export function recordSize(record: OutgoingRecord): number {
+  let size = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const [name, value] of record.headers) size += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name, 'utf8') + value.length
+  return size
 }
 
 /** One record batch holding `records` (at least one), stamped with `timestamp` and, when idempotent, the producer. */
 export async function encodeRecordBatch(
-  records: OutgoingRecord[],
+  records: OutgoingRecord[] | EncodedRecords,
   options: {timestamp: number; compression: Compression; producer?: ProducerStamp},
 ): Promise<Buffer> {
-  // Uncompressed records are written in place after the header; compressed ones need a buffer of their own.
-  let batch = encodeRecords(records, HEADER_BYTES)
+  const encoded = Array.isArray(records) ? encodeRecords(records) : records
+  // Uncompressed records are already in place after the header; compressed ones need a buffer of their own.
+  let batch = encoded.buffer.subarray(0, encoded.end)
   if (options.compression !== 'none') {
     const compressed = await compressors[options.compression](batch.subarray(HEADER_BYTES))
     batch = Buffer.allocUnsafe(HEADER_BYTES + compressed.length)
@@ -136,13 +210,13 @@ export async function encodeRecordBatch(
   batch.writeInt32BE(-1, 12) // partition leader epoch: the broker's to set
   batch.writeInt8(2, MAGIC_AT)
   batch.writeInt16BE(COMPRESSION_CODES[options.compression], ATTRIBUTES_AT)
-  batch.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA_AT)
+  batch.writeInt32BE(encoded.count - 1, LAST_OFFSET_DELTA_AT)
   batch.writeBigInt64BE(BigInt(options.timestamp), FIRST_TIMESTAMP_AT)
   batch.writeBigInt64BE(BigInt(options.timestamp), MAX_TIMESTAMP_AT)
   batch.writeBigInt64BE(producer.producerId, PRODUCER_ID_AT)
   batch.writeInt16BE(producer.producerEpoch, PRODUCER_ID_AT + 8)
   batch.writeInt32BE(producer.baseSequence, PRODUCER_ID_AT + 10)
-  batch.writeInt32BE(records.length, RECORD_COUNT_AT)
+  batch.writeInt32BE(encoded.count, RECORD_COUNT_AT)
   batch.writeUInt32BE(crc32c(batch, ATTRIBUTES_AT), CRC_AT)
   return batch
 }

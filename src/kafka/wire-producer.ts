@@ -6,7 +6,7 @@ import type {ClusterConnections} from './cluster-connections.ts'
 import {KafkaProtocolError, retryDelay} from './error-codes.ts'
 import {keyPartition} from './murmur2.ts'
 import type {PartitionState} from './probes.ts'
-import {encodeRecordBatch, type ProducerStamp} from './record-batch.ts'
+import {encodeRecordBatch, type EncodedRecords, type ProducerStamp} from './record-batch.ts'
 import {Writer} from './wire.ts'
 
 /**
@@ -26,7 +26,7 @@ const OUT_OF_ORDER_SEQUENCE = 45
 
 interface PartitionBatch {
   partition: number
-  records: OutgoingRecord[]
+  records: OutgoingRecord[] | EncodedRecords
   bytes?: Buffer
   baseSequence: number
 }
@@ -75,7 +75,7 @@ class WireProducer implements RecordProducer {
     this.identity = identity
   }
 
-  async send(topic: string, records: OutgoingRecord[]): Promise<ProducedBatch[]> {
+  async send(topic: string, records: OutgoingRecord[] | EncodedRecords): Promise<ProducedBatch[]> {
     const layout = await this.layout(topic)
     const batches = this.split(topic, records, layout.length)
     const timestamp = Date.now()
@@ -140,11 +140,11 @@ class WireProducer implements RecordProducer {
   }
 
   /** Records by partition: the one asked for, else the key's, else one partition per send (Kafka's sticky partitioning). */
-  private split(topic: string, records: OutgoingRecord[], partitions: number): PartitionBatch[] {
+  private split(topic: string, records: OutgoingRecord[] | EncodedRecords, partitions: number): PartitionBatch[] {
     const sticky = this.stickyPartition++ % partitions
-    // Lines without keys, the usual stream, all go to the sticky partition: no grouping needed.
-    if (records.every((record) => record.key === null && record.partition === undefined)) {
-      return [{partition: sticky, records, baseSequence: this.takeSequences(topic, sticky, records.length)}]
+    if (!Array.isArray(records)) {
+      const partition = records.partition ?? sticky
+      return [{partition, records, baseSequence: this.takeSequences(topic, partition, records.count)}]
     }
     const byPartition = Map.groupBy(records, (record) => record.partition ?? (record.key === null ? sticky : keyPartition(record.key, partitions)))
     return [...byPartition].map(([partition, list]) => ({partition, records: list, baseSequence: this.takeSequences(topic, partition, list.length)}))

@@ -212,6 +212,32 @@ describe('interop with kcat', () => {
     assert.deepEqual(String(byKcl.stdout).replace(/\n$/, '').split('\n'), expected) // the lines end in spaces: no trim()
   })
 
+  it('a stream of many batches arrives whole and in order: kcat reads every line and every key', async () => {
+    await run(['topic', 'create', 'stream-order', '--partitions', '1', ...B1])
+    await run(['topic', 'create', 'stream-keys', '--partitions', '3', ...B1])
+    // Lines of changing lengths, so batches end mid-chunk and lines span the 64 KiB reads; buffers get reused.
+    const lines = Array.from({length: 120_000}, (_, i) => `${i} ${'abcdefghij'.repeat(i % 23)}`)
+    const plain = await run(['produce', 'stream-order', ...B1], lines.join('\n'))
+    assert.equal(plain.exitCode, 0, String(plain.stderr))
+    const keyed = await run(['produce', 'stream-keys', '--key-separator', '=', ...B1], lines.map((line, i) => `k${i % 7}=${line}`).join('\n'))
+    assert.equal(keyed.exitCode, 0, String(keyed.stderr))
+
+    const read = (topic: string, format: string) =>
+      execa('kcat', ['-C', '-b', `localhost:${ONE.port}`, '-t', topic, '-o', 'beginning', '-c', String(lines.length), '-q', '-f', format], {timeout: 60_000, maxBuffer: 64 * 1024 * 1024})
+    assert.deepEqual((await read('stream-order', '%s\\n')).stdout.split('\n'), lines)
+    // Each key's lines on one partition, in the order they were sent.
+    const byKey = new Map<string, string[]>()
+    for (const record of (await read('stream-keys', '%k %p %s\\n')).stdout.split('\n')) {
+      const [key, partition, ...value] = record.split(' ')
+      byKey.set(`${key} ${partition}`, [...(byKey.get(`${key} ${partition}`) ?? []), value.join(' ')])
+    }
+    assert.equal(byKey.size, 7, `each key on one partition: ${[...byKey.keys()].join(', ')}`)
+    for (const [keyAndPartition, values] of byKey) {
+      const k = Number(keyAndPartition.split(' ')[0]!.slice(1))
+      assert.deepEqual(values, lines.filter((_, i) => i % 7 === k), keyAndPartition)
+    }
+  })
+
   it('--acks 1 and --acks 0 deliver every line too', async () => {
     await run(['topic', 'create', 'acks-modes', '--partitions', '3', ...B1])
     const lines = Array.from({length: 5000}, (_, i) => `line ${i}`).join('\n')

@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict'
 import {Readable} from 'node:stream'
 import {describe, it} from 'node:test'
-import {MAX_IN_FLIGHT, type KafkaClient, type OutgoingRecord, type ProducerOptions} from '../../src/kafka/client.ts'
+import {MAX_IN_FLIGHT, type ConsumedRecord, type KafkaClient, type OutgoingRecord, type ProducerOptions} from '../../src/kafka/client.ts'
 import {produce, recordBuilder, type ProduceRequest} from '../../src/kafka/produce.ts'
+import {decodeRecords, encodeRecordBatch, splitBatches, type EncodedRecords} from '../../src/kafka/record-batch.ts'
+
+/** The records of a batch, from a copy: the producer reuses the batch's buffer once the send settled. */
+function readBack(batch: Buffer): ConsumedRecord[] {
+  const out: ConsumedRecord[] = []
+  const [view] = splitBatches(Buffer.from(batch))
+  decodeRecords(view!, view!.records, 't', 0, 0, out)
+  return out
+}
 
 /** A client with one topic of two partitions that records what is sent and how many sends overlap. */
 function fakeClient(maxMessageBytes = 1_048_588) {
-  const sends: OutgoingRecord[][] = []
+  const sends: ConsumedRecord[][] = []
+  const partitions: (number | undefined)[] = []
+  const batchSizes: number[] = []
   let inFlight = 0
   let maxInFlight = 0
   const client = {
@@ -17,19 +28,24 @@ function fakeClient(maxMessageBytes = 1_048_588) {
     producer: async (options: ProducerOptions) => {
       assert.equal(options.acks, 'all')
       return {
-        async send(_topic: string, records: OutgoingRecord[]) {
+        async send(_topic: string, records: OutgoingRecord[] | EncodedRecords) {
           inFlight++
           maxInFlight = Math.max(maxInFlight, inFlight)
+          // Read before the send settles: the producer may reuse the batch's buffer after that.
+          const batch = await encodeRecordBatch(records, {timestamp: 0, compression: 'none'})
+          batchSizes.push(batch.length)
+          sends.push(readBack(batch))
+          const partition = Array.isArray(records) ? records[0]?.partition : records.partition
+          partitions.push(partition)
           await new Promise((resolve) => setTimeout(resolve, 1))
           inFlight--
-          sends.push(records)
-          return [{partition: records[0]?.partition ?? 0, baseOffset: sends.length * 10}]
+          return [{partition: partition ?? 0, baseOffset: sends.length * 10}]
         },
         async close() {},
       }
     },
   } as unknown as KafkaClient
-  return {client, sends, maxInFlight: () => maxInFlight}
+  return {client, sends, partitions, batchSizes, maxInFlight: () => maxInFlight}
 }
 
 const request = (overrides: Partial<ProduceRequest>): ProduceRequest => ({
@@ -53,15 +69,46 @@ describe('produce', () => {
   })
 
   it('streams many lines in bounded batches, at most MAX_IN_FLIGHT sends at once, in order', async () => {
-    const {client, sends, maxInFlight} = fakeClient(100_000)
+    const {client, sends, batchSizes, maxInFlight} = fakeClient(100_000)
     const lines = Array.from({length: 50_000}, (_, i) => `line ${i}`).join('\n') + '\n'
     const chunks = lines.match(/[\s\S]{1,65536}/g) ?? []
     const result = await produce(client, request({stdin: Readable.from(chunks.map((c) => Buffer.from(c)))}))
     assert.equal(result.count, 50_000)
-    assert.equal(sends.flat().length, 50_000)
-    assert.equal(sends.flat()[49_999]?.value?.toString(), 'line 49999')
-    assert.ok(sends.length > 10, 'batches stay under max.message.bytes')
+    // Every line once, in order, also those split across chunks, and batches (buffers reused) never mix them up.
+    assert.deepEqual(
+      sends.flat().map((r) => r.value?.toString()),
+      Array.from({length: 50_000}, (_, i) => `line ${i}`),
+    )
+    assert.ok(sends.flat().every((r) => r.key === null && r.headers.length === 0))
+    assert.ok(sends.length > 5 && batchSizes.every((size) => size <= 100_000), `batches of ${batchSizes.join(', ')} bytes stay under max.message.bytes`)
     assert.ok(maxInFlight() > 1 && maxInFlight() <= MAX_IN_FLIGHT, `${maxInFlight()} sends at once`)
+  })
+
+  it('sends keyed lines to their key\'s partition (murmur2, as Java clients), each batch to one partition', async () => {
+    const {client, sends, partitions} = fakeClient()
+    const stdin = Readable.from([Buffer.from('d:1\nb:2\nd:3\nc:4\n')])
+    await produce(client, request({keySeparator: ':', headers: ['h=v'], stdin}))
+    const byPartition = new Map(sends.map((records, i) => [partitions[i], records.map((r) => `${r.key}=${r.value}`)]))
+    // Of 2 partitions, murmur2 puts "d" on 1, "b" and "c" on 0.
+    assert.deepEqual(Object.fromEntries(byPartition), {0: ['b=2', 'c=4'], 1: ['d=1', 'd=3']})
+    assert.ok(sends.flat().every((r) => r.headers.length === 1 && r.headers[0]![0] === 'h' && r.headers[0]![1].toString() === 'v'))
+  })
+
+  it('gives plain lines a fixed --key, its partition, and --partition when asked', async () => {
+    const keyed = fakeClient()
+    await produce(keyed.client, request({key: 'b', stdin: Readable.from([Buffer.from('x\n\ny')])}))
+    assert.deepEqual(keyed.sends.flat().map((r) => `${r.key}=${r.value}`), ['b=x', 'b=y'])
+    assert.deepEqual(keyed.partitions, [0])
+    const pinned = fakeClient()
+    await produce(pinned.client, request({partition: 1, stdin: Readable.from([Buffer.from('x\n')])}))
+    assert.deepEqual(pinned.partitions, [1])
+  })
+
+  it('refuses a line above the topic\'s limit, after sending the lines before it', async () => {
+    const {client, sends} = fakeClient(1000)
+    const stdin = Readable.from([Buffer.from(`ok\n${'x'.repeat(2000)}\nnever\n`)])
+    await assert.rejects(produce(client, request({stdin})), /Line 2 is \d+ bytes; topic "t" accepts at most 1000 .*; the 1 messages before it were produced/)
+    assert.deepEqual(sends.flat().map((r) => r.value?.toString()), ['ok'])
   })
 
   it('reports each message given as an argument', async () => {

@@ -4,7 +4,7 @@ import type {Compression, ConsumedRecord, OutgoingRecord} from '../../src/kafka/
 import {decompressLz4, decompressSnappy} from '../../src/kafka/codecs.ts'
 import {crc32c} from '../../src/kafka/crc32c.ts'
 import {keyPartition, murmur2} from '../../src/kafka/murmur2.ts'
-import {batchRecords, decodeRecords, encodeRecordBatch, splitBatches} from '../../src/kafka/record-batch.ts'
+import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches, type EncodedRecords} from '../../src/kafka/record-batch.ts'
 
 const records: OutgoingRecord[] = [
   {key: Buffer.from('k1'), value: Buffer.from('héllo'), headers: [['source', Buffer.from('kcl')], ['source', Buffer.from('again')]]},
@@ -39,7 +39,10 @@ describe('record batches', () => {
       return ~crc >>> 0
     }
     const bytes = Buffer.from(Array.from({length: 203}, (_, i) => (i * 37 + 11) & 0xff))
-    for (const length of [0, 1, 7, 8, 9, 64, 203]) assert.equal(crc32c(bytes.subarray(0, length)), bitwise(bytes.subarray(0, length)), `length ${length}`)
+    for (const length of [0, 1, 7, 8, 9, 15, 16, 17, 64, 203]) assert.equal(crc32c(bytes.subarray(0, length)), bitwise(bytes.subarray(0, length)), `length ${length}`)
+    // Longer than the 64 KiB window input goes through, from an offset.
+    const long = Buffer.from(Array.from({length: 150_003}, (_, i) => (i * 131 + i / 7) & 0xff))
+    assert.equal(crc32c(long, 21), bitwise(long.subarray(21)))
   })
 
   it('stamps the header: magic 2, counts, producer, a CRC over attributes..end', async () => {
@@ -86,6 +89,49 @@ describe('record batches', () => {
     await assert.rejects(batchRecords(splitBatches(batch)[0]!), /Records at offset 0 are not valid lz4 data \(lz4: not an lz4 frame\)/)
     batch.writeInt16BE(6, 21)
     await assert.rejects(batchRecords(splitBatches(batch)[0]!), /use compression 6, which kcl does not know/)
+  })
+})
+
+describe('records written straight into a batch', () => {
+  it('takes values from ranges of a buffer, says when the batch is full, and gives a lone large record room', async () => {
+    const writer = new RecordsWriter(30)
+    const input = Buffer.from('first|second|a much longer third value')
+    const headers: [string, Buffer][] = [['h', Buffer.from('v')]]
+    assert.equal(writer.append(Buffer.from('k'), input, 0, 5, headers), true)
+    assert.equal(writer.append(null, input, 6, 12, []), true)
+    assert.equal(writer.append(null, input, 13, input.length, []), false, 'no room left')
+    const full = writer.take(2)
+    assert.deepEqual([full.count, full.partition], [2, 2])
+    assert.equal(writer.append(null, input, 13, input.length, []), true, 'an empty batch takes any record')
+    assert.equal(writer.append(null, null, 0, 0, []), false)
+    const lone = writer.take(undefined)
+
+    const read = async (encoded: EncodedRecords) => {
+      const out: ConsumedRecord[] = []
+      const [batch] = splitBatches(await encodeRecordBatch(encoded, {timestamp: 5, compression: 'none'}))
+      decodeRecords(batch!, batch!.records, 't', 0, 0, out)
+      return out.map((r) => [r.offset, r.key?.toString() ?? null, r.value?.toString() ?? null, r.headers.map(([k, v]) => `${k}=${v}`)])
+    }
+    assert.deepEqual(await read(full), [[0, 'k', 'first', ['h=v']], [1, null, 'second', []]])
+    assert.deepEqual(await read(lone), [[0, null, 'a much longer third value', []]])
+    // A recycled buffer is reused for the next batch, and that batch's records replace the old ones.
+    writer.recycle(full)
+    writer.append(null, null, 0, 0, [])
+    const reused = writer.take(undefined)
+    assert.equal(reused.buffer, full.buffer)
+    assert.deepEqual(await read(reused), [[0, null, null, []]])
+  })
+
+  it('never writes more than recordSize says a record takes', () => {
+    const shapes: OutgoingRecord[] = [
+      {key: null, value: null, headers: []},
+      {key: Buffer.alloc(200), value: Buffer.alloc(20_000), headers: [['é'.repeat(100), Buffer.alloc(300)]]},
+      ...records,
+    ]
+    for (const record of shapes) {
+      const encoded = encodeRecords(Array.from({length: 200}, () => record))
+      assert.ok(encoded.end - 61 <= 200 * recordSize(record), `${encoded.end - 61} bytes for 200 records of at most ${recordSize(record)}`)
+    }
   })
 })
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import {Readable} from 'node:stream'
 import {describe, it} from 'node:test'
 import type {ConsumedRecord} from '../../src/kafka/client.ts'
-import {compileFormat, encodeBytes, formatText, lineSplitter, parseHeader, parseJsonRecord, toJsonRecord} from '../../src/kafka/records.ts'
+import {compileFormat, encodeBytes, formatText, parseHeader, parseJsonRecord, readLines, toJsonRecord} from '../../src/kafka/records.ts'
 
 const record = (overrides: Partial<ConsumedRecord> = {}): ConsumedRecord => ({
   topic: 'Delivery',
@@ -89,13 +90,23 @@ describe('text output', () => {
 })
 
 describe('line splitting', () => {
-  it('splits across chunks and keeps bytes as they are', () => {
+  it('splits across chunks, numbers lines and keeps bytes as they are', async () => {
     const lines: string[] = []
-    const splitter = lineSplitter((line) => lines.push(line.toString('hex')))
-    splitter.push(Buffer.from('ab\ncd'))
-    splitter.push(Buffer.from('ef\n\n'))
-    splitter.push(Buffer.from([0xff, 0x0a, 0x67]))
-    splitter.end()
-    assert.deepEqual(lines, ['6162', '63646566', '', 'ff', '67'])
+    const chunks = [Buffer.from('ab\ncd'), Buffer.from('e'), Buffer.from('f\n\n'), Buffer.from([0xff, 0x0a, 0x67])]
+    await readLines(Readable.from(chunks), (source, start, end, lineNumber) => {
+      lines.push(`${lineNumber}:${source.subarray(start, end).toString('hex')}`)
+      return undefined
+    })
+    assert.deepEqual(lines, ['1:6162', '2:63646566', '3:', '4:ff', '5:67'])
+  })
+
+  it('waits for a returned promise before the next line', async () => {
+    const seen: string[] = []
+    await readLines(Readable.from([Buffer.from('a\nb\n')]), (source, start, end) => {
+      const line = source.subarray(start, end).toString()
+      seen.push(`start ${line}`)
+      return new Promise((resolve) => setTimeout(() => resolve(void seen.push(`end ${line}`)), 5))
+    })
+    assert.deepEqual(seen, ['start a', 'end a', 'start b', 'end b'])
   })
 })
