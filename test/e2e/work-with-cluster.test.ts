@@ -39,6 +39,18 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_00
   }
 }
 
+/** Kafka's own jars (the Java client among them), copied out of the image the clusters run. */
+async function kafkaLibs(): Promise<string> {
+  const dir = join(HOME, 'kafka-libs')
+  const container = (await execa('docker', ['create', kafkaImage()])).stdout.trim()
+  try {
+    await execa('docker', ['cp', `${container}:/opt/kafka/libs`, dir])
+  } finally {
+    await execa('docker', ['rm', '-v', container])
+  }
+  return dir
+}
+
 /** The one-line error contract: non-zero exit, an Error line, no stack trace. */
 function assertCleanFailure(result: {exitCode?: number; stderr: unknown}, pattern: RegExp): void {
   const stderr = String(result.stderr)
@@ -255,6 +267,24 @@ describe('interop with kcat', () => {
     while ((await stored()) < 10_000 && Date.now() < deadline) await sleep(200)
     const consumed = await run(['consume', 'acks-modes', '--exit-at-end', '--output', 'raw', ...B1])
     assert.equal(String(consumed.stdout).trim().split('\n').length, 10_000)
+  })
+})
+
+describe('transactions written by the Java client', () => {
+  it('consume shows committed records only, with and without a group; aborted ones are skipped', async () => {
+    await run(['topic', 'create', 'txn-aborted', '--partitions', '1', ...B1])
+    const libs = await kafkaLibs()
+    const written = await execa('java', ['-cp', `${libs}/*`, join(REPO_ROOT, 'test', 'fixtures', 'AbortedTransaction.java'), `localhost:${ONE.port}`, 'txn-aborted'], {reject: false, timeout: 120_000})
+    assert.equal(written.exitCode, 0, written.stderr)
+    // Two commits, an abort and three markers: offsets 0–6, of which only "committed 1" and "committed 2" are data to show.
+    const described = JSON.parse(String((await run(['topic', 'describe', 'txn-aborted', '--json', ...B1])).stdout)) as {partitions: {high: number}[]}
+    assert.equal(described.partitions[0]?.high, 7)
+    const plain = await run(['consume', 'txn-aborted', '--exit-at-end', '--output', 'raw', ...B1])
+    assert.equal(plain.exitCode, 0, String(plain.stderr))
+    assert.deepEqual(String(plain.stdout).trim().split('\n'), ['committed 1', 'committed 2'])
+    const grouped = await run(['consume', 'txn-aborted', '--group', 'txn-reader', '--from', 'beginning', '--max-messages', '2', '--output', 'raw', ...B1])
+    assert.equal(grouped.exitCode, 0, String(grouped.stderr))
+    assert.deepEqual(String(grouped.stdout).trim().split('\n'), ['committed 1', 'committed 2'])
   })
 })
 

@@ -193,6 +193,8 @@ missing=()
 if is_debian; then
   for p in "${APT_PACKAGES[@]}"; do dpkg_installed "${p}" || missing+=("${p}"); done
   have mvn || missing+=(maven)
+  # The e2e test of aborted transactions runs Kafka's Java client through the JDK's source launcher.
+  have javac || missing+=(openjdk-17-jdk-headless)
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root || fail "missing Debian packages (${missing[*]}) and not root: install them with sudo apt-get install ${missing[*]}"
     log "installing Debian packages: ${missing[*]}"
@@ -535,7 +537,7 @@ printf '%s\n' "${KAFKA_IMAGE}" > "${IMAGE_FILE}.tmp"
 mv -f "${IMAGE_FILE}.tmp" "${IMAGE_FILE}"
 
 tools=""
-for t in kcat hyperfine; do
+for t in kcat hyperfine javac; do
   if have "${t}"; then tools+="${t} yes, "; else tools+="${t} NO, "; fi
 done
 if python3 -c 'import kafka' >/dev/null 2>&1 || /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1; then
