@@ -26,7 +26,7 @@ export default class Produce extends KclCommand {
     header: Flags.string({char: 'H', description: 'header key=value for every message (repeatable)', multiple: true, default: [], helpValue: 'KEY=VALUE'}),
     partition: Flags.integer({char: 'p', description: 'send to this partition instead of choosing by key', helpValue: 'N'}),
     acks: Flags.option({options: ['all', '1', '0'] as const, description: 'acknowledgement to wait for; all (the default) uses the idempotent producer', default: 'all'})(),
-    compression: Flags.option({options: ['none', 'gzip', 'zstd'] as const, description: 'compress batches', default: 'none'})(),
+    compression: Flags.option({options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, description: 'compress batches', default: 'none'})(),
     input: Flags.option({options: ['text', 'json'] as const, description: 'text: one value per line; json: the lines `consume --output json` writes', default: 'text'})(),
     generate: Flags.integer({description: 'send N random delivery messages (JSON, keyed by delivery id)', helpValue: 'N'}),
     rate: Flags.integer({description: 'with --generate: messages per second', helpValue: 'R'}),

@@ -99,7 +99,7 @@ export interface ProducedBatch {
 }
 
 export type Acks = 'all' | '1' | '0'
-export type Compression = 'none' | 'gzip' | 'zstd'
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
 export interface ProducerOptions {
   acks: Acks

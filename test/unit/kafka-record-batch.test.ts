@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
 import {describe, it} from 'node:test'
 import type {Compression, ConsumedRecord, OutgoingRecord} from '../../src/kafka/client.ts'
-import {decompressLz4, decompressSnappy} from '../../src/kafka/codecs.ts'
+import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from '../../src/kafka/codecs.ts'
 import {crc32c} from '../../src/kafka/crc32c.ts'
 import {keyPartition, murmur2} from '../../src/kafka/murmur2.ts'
 import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches, type EncodedRecords} from '../../src/kafka/record-batch.ts'
@@ -57,7 +58,7 @@ describe('record batches', () => {
     assert.equal(batch.readInt32BE(57), 3)
   })
 
-  for (const compression of ['none', 'gzip', 'zstd'] as const) {
+  for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     it(`round-trips keys, values, nulls and repeated headers (${compression})`, async () => {
       const out = await decodeAll(await fetched(compression, 1000))
       assert.deepEqual(
@@ -154,6 +155,36 @@ describe('key partitioning', () => {
       assert.ok(p >= 0 && p < partitions)
       assert.equal(keyPartition(Buffer.from('delivery-42'), partitions), p)
     }
+  })
+})
+
+describe('snappy and lz4 encoding', () => {
+  // Text that repeats (long and overlapping matches), random bytes (none), runs, tiny inputs and several blocks.
+  const random = Buffer.concat(Array.from({length: 2188}, (_, i) => createHash('sha256').update(String(i)).digest())).subarray(0, 70_000)
+  const inputs: [string, Buffer][] = [
+    ['empty', Buffer.alloc(0)],
+    ['one byte', Buffer.from('x')],
+    ['under 12 bytes', Buffer.from('abcabcabc')],
+    ['text', Buffer.from(Array.from({length: 3000}, (_, i) => `delivery ${i % 97} to street ${i % 13}\n`).join(''))],
+    ['a run', Buffer.alloc(200_000, 0x41)],
+    ['random', random],
+    ['random then repeated', Buffer.concat([random.subarray(0, 5000), random.subarray(0, 5000), random.subarray(100, 300)])],
+  ]
+
+  for (const [name, input] of inputs) {
+    it(`round-trips ${name} (${input.length} bytes)`, () => {
+      assert.ok(compressSnappy(input).subarray(0, 8).equals(Buffer.from('\x82SNAPPY\0', 'latin1')), 'xerial framing')
+      assert.deepEqual(decompressSnappy(compressSnappy(input)), input)
+      assert.deepEqual(decompressLz4(compressLz4(input)), input)
+    })
+  }
+
+  it('compresses what repeats, and stores what does not grow smaller', () => {
+    const text = inputs[3]![1]
+    assert.ok(compressSnappy(text).length < text.length / 3, `snappy: ${compressSnappy(text).length} of ${text.length}`)
+    assert.ok(compressLz4(text).length < text.length / 3, `lz4: ${compressLz4(text).length} of ${text.length}`)
+    // lz4 stores a block that would not shrink, flagged by the size word's high bit.
+    assert.equal(compressLz4(random).readUInt32LE(7), 0x80000000 + 64 * 1024)
   })
 })
 
