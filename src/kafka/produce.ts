@@ -98,7 +98,7 @@ class Batcher {
   private readonly producer: RecordProducer
   private readonly topic: string
   private readonly batchBytes: number
-  /** Whether a batch's buffer may be reused once its send settled: not with acks=0, whose bytes may still wait in the socket. */
+  /** Whether a batch's buffer may be reused once Kafka acknowledged it: not with acks=0, whose bytes may still wait in the socket. */
   private readonly recycle: boolean
 
   constructor(producer: RecordProducer, topic: string, batchBytes: number, acks: Acks) {

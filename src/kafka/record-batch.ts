@@ -103,7 +103,7 @@ export interface EncodedRecords {
  * Writes records straight into a batch's buffer, each with timestamp delta 0 (the batch's time) and its offset
  * delta. A value is copied from any range of a buffer, so lines of input go in without a slice or an object
  * each: on a stream of short lines those made up most of produce's time (garbage collection). Buffers are
- * recycled once their send settles, so a long stream allocates a handful.
+ * recycled once their send is acknowledged, so a long stream allocates a handful.
  */
 export class RecordsWriter {
   private readonly capacity: number
