@@ -56,11 +56,12 @@ export function leftoversCheck(input: {containers: ContainerRow[]; networks: Net
     ...(orphanNetworks.length > 0 ? [`${orphanNetworks.length} unused kcl network(s): ${orphanNetworks.map((n) => n.name).join(', ')}`] : []),
   ]
   const commands = [
-    ...(leftover.length > 0 ? [['rm', ...leftover.map((c) => c.name)]] : []),
+    // -v: also the anonymous volumes the image declares; named volumes, where kcl keeps data, are never removed.
+    ...(leftover.length > 0 ? [['rm', '-v', ...leftover.map((c) => c.name)]] : []),
     ...(orphanNetworks.length > 0 ? [['network', 'rm', ...orphanNetworks.map((n) => n.name)]] : []),
   ]
   return warn(base, `${parts.join('; ')}.`, {
-    fix: [{text: `kcl doctor --fix removes them (${commands.map((args) => `docker ${args.join(' ')}`).join('; ')}); their volumes are kept, delete data with kcl down --volumes.`}],
+    fix: [{text: `kcl doctor --fix removes them (${commands.map((args) => `docker ${args.join(' ')}`).join('; ')}); their data volumes are kept, delete data with kcl down --volumes.`}],
     fixable: {description: `remove ${parts.join(' and ')}`, commands},
   })
 }

@@ -196,7 +196,7 @@ describe('Cluster checks', () => {
     const networks = [network({name: 'kcl-old_default', labels: {'com.kcl.cluster': 'old'}}), network({name: 'kcl-dev_default', labels: {'com.kcl.cluster': 'dev'}, containers: 1})]
     const result = leftoversCheck({containers: rows, networks, inScope: () => true, keep: new Set(['kept'])})
     assert.equal(result.status, 'warn')
-    assert.deepEqual(result.fixable?.commands, [['rm', 'kcl-old-kafka-1-1'], ['network', 'rm', 'kcl-old_default']])
+    assert.deepEqual(result.fixable?.commands, [['rm', '-v', 'kcl-old-kafka-1-1'], ['network', 'rm', 'kcl-old_default']])
     const scoped = leftoversCheck({containers: rows, networks, inScope: (c) => c === 'dev', keep: new Set()})
     assert.equal(scoped.status, 'ok')
   })
