@@ -29,6 +29,9 @@ const NAMES: Record<number, string> = {
   87: 'INVALID_RECORD',
 }
 
+/** What kcl's own code raises, in Kafka's terms, for a partition whose metadata shows no leader (yet). */
+export const LEADER_NOT_AVAILABLE = 5
+
 /** Errors that go away by themselves: leadership moving, a broker or coordinator starting, replicas catching up. */
 const RETRIABLE = new Set([3, 5, 6, 7, 8, 13, 14, 15, 16, 19, 20, 51, 56, 74, 75])
 

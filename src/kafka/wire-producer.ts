@@ -3,7 +3,7 @@ import type {BrokerConnection} from './broker-connection.ts'
 import {ConnectionError} from './broker-connection.ts'
 import type {OutgoingRecord, ProducedBatch, ProducerOptions, RecordProducer} from './client.ts'
 import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError, retryDelay} from './error-codes.ts'
+import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './error-codes.ts'
 import {keyPartition} from './murmur2.ts'
 import type {PartitionState} from './probes.ts'
 import {encodeRecordBatch, type EncodedRecords, type ProducerStamp} from './record-batch.ts'
@@ -165,7 +165,7 @@ class WireProducer implements RecordProducer {
     for (const [leader, list] of byLeader) {
       let connection: BrokerConnection
       try {
-        if (leader < 0) throw new KafkaProtocolError(5, `Produce to ${topic}`)
+        if (leader < 0) throw new KafkaProtocolError(LEADER_NOT_AVAILABLE, `Produce to ${topic}`)
         connection = await this.connections.broker(leader)
       } catch (error) {
         for (const batch of list) outcomes.set(batch, Promise.reject(error))

@@ -2,7 +2,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {ConnectionError} from './broker-connection.ts'
 import type {ConfigEntry, ConfigSource, PartitionOffsets, TopicMetadata} from './client.ts'
 import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError, retryDelay} from './error-codes.ts'
+import type {PartitionState} from './probes.ts'
+import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './error-codes.ts'
 import {Writer} from './wire.ts'
 
 /**
@@ -70,14 +71,22 @@ export async function topicMetadata(connections: ClusterConnections, names?: str
   }))
 }
 
+/** The topic's partitions, each with a leader; LEADER_NOT_AVAILABLE (which `retrying` retries) while one has none. */
+async function ledPartitions(connections: ClusterConnections, topic: string, request: string): Promise<PartitionState[]> {
+  const partitions = await connections.topicPartitions(topic)
+  const leaderless = partitions.find((p) => p.leader < 0)
+  if (leaderless) throw new KafkaProtocolError(LEADER_NOT_AVAILABLE, `${request} for ${topic}[${leaderless.partition}]`)
+  return partitions
+}
+
 /** Waits until a topic just created has a leader for every partition, as the brokers' metadata shows it. */
 export async function waitForLeaders(connections: ClusterConnections, topic: string): Promise<void> {
   await retrying(
     connections,
     async () => {
-      const partitions = await connections.topicPartitions(topic)
-      const leaderless = partitions.find((p) => p.leader < 0)
-      if (partitions.length === 0 || leaderless) throw new KafkaProtocolError(5, `Metadata for ${topic}[${leaderless?.partition ?? 0}]`)
+      // A broker may list the new topic before its partitions.
+      const partitions = await ledPartitions(connections, topic, 'Metadata')
+      if (partitions.length === 0) throw new KafkaProtocolError(LEADER_NOT_AVAILABLE, `Metadata for ${topic}[0]`)
     },
     {topicExists: true},
   )
@@ -122,10 +131,7 @@ export async function topicConfigs(connections: ClusterConnections, topic: strin
  */
 async function listOffsets(connections: ClusterConnections, topic: string, timestamp: number): Promise<Map<number, number>> {
   return retrying(connections, async () => {
-    const partitions = await connections.topicPartitions(topic)
-    const leaderless = partitions.find((p) => p.leader < 0)
-    if (leaderless) throw new KafkaProtocolError(5, `ListOffsets for ${topic}[${leaderless.partition}]`)
-    const byLeader = Map.groupBy(partitions, (p) => p.leader)
+    const byLeader = Map.groupBy(await ledPartitions(connections, topic, 'ListOffsets'), (p) => p.leader)
     const offsets = new Map<number, number>()
     await Promise.all(
       [...byLeader].map(async ([leader, owned]) => {
