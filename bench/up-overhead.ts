@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 const runs = Number(process.argv[2] ?? 3)
-const env = {KCL_HOME: mkdtempSync(join(tmpdir(), 'kcl-bench-')), KCL_KAFKA_IMAGE: process.env.KCL_KAFKA_IMAGE ?? 'kcl-test/kafka:4.3.1'}
+const env = {KCL_HOME: mkdtempSync(join(tmpdir(), 'kcl-bench-')), KCL_KAFKA_IMAGE: process.env.KCL_KAFKA_IMAGE ?? 'kcl-test/kafka:4.4.0'}
 const kcl = (args: string[]) => execa(process.execPath, ['bin/kcl.js', ...args], {env, reject: false})
 
 async function lastStartedAt(cluster: string): Promise<number> {

@@ -19,7 +19,7 @@
 #   KCL_TEST_COMPOSE_VERSION  compose v2 tag to build (default below)
 #   KCL_TEST_SKIP_COMPOSE_V2=1  do not build the compose v2 plugin
 #   KCL_TEST_REQUIRE_COMPOSE_V2=1  make a failed compose v2 build fatal
-#   KCL_TEST_KAFKA_VERSION    Kafka version (default: package.json config.kafkaVersion, else 4.3.1)
+#   KCL_TEST_KAFKA_VERSION    Kafka version (default: package.json config.kafkaVersion, else 4.4.0)
 #   KCL_TEST_ENV_REBUILD=1    ignore cached images/tarballs and build the stand-in
 #                             (and its base) again; jars and compose come from the
 #                             cache directory, so pair it with a fresh
@@ -175,13 +175,13 @@ if have flock; then
 fi
 
 STEP="configuration"
-KAFKA_VERSION="4.3.1"
+KAFKA_VERSION="4.4.0"
 if [ -f "${REPO_ROOT}/package.json" ] && have node; then
   v="$(cd "${REPO_ROOT}" && { node -p "(require('./package.json').config || {}).kafkaVersion || ''" 2>/dev/null || true; })"
   if [[ "${v}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then KAFKA_VERSION="${v}"; fi
 fi
 if [ -n "${KCL_TEST_KAFKA_VERSION:-}" ]; then
-  [[ "${KCL_TEST_KAFKA_VERSION}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "KCL_TEST_KAFKA_VERSION must look like 4.3.1"
+  [[ "${KCL_TEST_KAFKA_VERSION}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "KCL_TEST_KAFKA_VERSION must look like 4.4.0"
   KAFKA_VERSION="${KCL_TEST_KAFKA_VERSION}"
 fi
 OFFICIAL_IMAGE="apache/kafka:${KAFKA_VERSION}"

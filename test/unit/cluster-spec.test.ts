@@ -10,8 +10,8 @@ function rejects(request: Parameters<typeof validateSpecRequest>[0], pattern: Re
 
 describe('cluster spec validation', () => {
   it('accepts sensible requests', () => {
-    validateSpecRequest({name: 'dev-2', brokers: 9, basePort: 19092, image: 'apache/kafka:4.3.1', heap: '1g'})
-    validateSpecRequest({image: 'localhost:5000/mirror/kafka:4.3.1'})
+    validateSpecRequest({name: 'dev-2', brokers: 9, basePort: 19092, image: 'apache/kafka:4.4.0', heap: '1g'})
+    validateSpecRequest({image: 'localhost:5000/mirror/kafka:4.4.0'})
     validateSpecRequest({image: `apache/kafka@sha256:${'a'.repeat(64)}`})
   })
 
@@ -32,8 +32,8 @@ describe('cluster spec validation', () => {
 
   it('takes the image from KCL_KAFKA_IMAGE unless --image is given, and checks it too', () => {
     assert.equal(newClusterSpec({}, {}).image, DEFAULT_IMAGE)
-    assert.equal(newClusterSpec({}, {KCL_KAFKA_IMAGE: 'kcl-test/kafka:4.3.1'}).image, 'kcl-test/kafka:4.3.1')
-    assert.equal(newClusterSpec({image: 'a/b:1'}, {KCL_KAFKA_IMAGE: 'kcl-test/kafka:4.3.1'}).image, 'a/b:1')
+    assert.equal(newClusterSpec({}, {KCL_KAFKA_IMAGE: 'kcl-test/kafka:4.4.0'}).image, 'kcl-test/kafka:4.4.0')
+    assert.equal(newClusterSpec({image: 'a/b:1'}, {KCL_KAFKA_IMAGE: 'kcl-test/kafka:4.4.0'}).image, 'a/b:1')
     assert.throws(() => newClusterSpec({}, {KCL_KAFKA_IMAGE: 'not an image'}), /not a Docker image reference/)
   })
 

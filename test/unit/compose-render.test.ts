@@ -92,10 +92,10 @@ describe('compose rendering', () => {
   })
 
   it('publishes on all interfaces only with expose, and sets image, cluster id and heap', () => {
-    const s = spec({brokers: 1, expose: true, image: 'registry.example.com/kafka:4.3.1', heap: '1g'})
+    const s = spec({brokers: 1, expose: true, image: 'registry.example.com/kafka:4.4.0', heap: '1g'})
     const node = services(s)['kafka-1'] as Service & {image: string}
     assert.deepEqual(node.ports, ['0.0.0.0:9092:9092'])
-    assert.equal(node.image, 'registry.example.com/kafka:4.3.1')
+    assert.equal(node.image, 'registry.example.com/kafka:4.4.0')
     assert.equal(node.environment.CLUSTER_ID, s.clusterId)
     assert.equal(node.environment.KAFKA_HEAP_OPTS, '-Xmx1g -Xms1g')
   })

@@ -19,7 +19,7 @@ import {Reader, Writer} from '../../src/kafka/wire.ts'
 const GiB = 1024 ** 3
 
 function spec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
-  return {name: 'dev', brokers: 3, basePort: 19092, image: 'apache/kafka:4.3.1', expose: false, heap: '512m', clusterId: 'AAAAAAAAAAAAAAAAAAAAAA', ...overrides}
+  return {name: 'dev', brokers: 3, basePort: 19092, image: 'apache/kafka:4.4.0', expose: false, heap: '512m', clusterId: 'AAAAAAAAAAAAAAAAAAAAAA', ...overrides}
 }
 
 function row(overrides: Partial<ContainerRow>): ContainerRow {
@@ -29,7 +29,7 @@ function row(overrides: Partial<ContainerRow>): ContainerRow {
 function container(overrides: Partial<ContainerInfo>): ContainerInfo {
   return {
     id: 'c1', name: 'kcl-dev-kafka-1-1', service: 'kafka-1', cluster: 'dev', nodeId: 1, roles: ['broker', 'controller'], state: 'running',
-    health: 'healthy', exitCode: 0, oomKilled: false, startedAt: '', image: 'apache/kafka:4.3.1', labels: {}, ...overrides,
+    health: 'healthy', exitCode: 0, oomKilled: false, startedAt: '', image: 'apache/kafka:4.4.0', labels: {}, ...overrides,
   }
 }
 
