@@ -1,7 +1,7 @@
 import {clusterContainers, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
-import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka/probes.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka-client/index.ts'
 import {sleep} from '../progress.ts'
 import {requireSpec} from './resolve.ts'
 import {controllerIds, DEFAULT_CLUSTER_NAME, hostPort, nodeIds, type ClusterSpec} from './spec.ts'

@@ -1,7 +1,8 @@
 import {randomBytes} from 'node:crypto'
 import {ExitCode, KclError} from '../errors.ts'
-import {withKafka, type KafkaClient} from '../kafka/client.ts'
-import type {PartitionState} from '../kafka/probes.ts'
+import type {KafkaClient} from '../kafka/client.ts'
+import {withKafka} from '../kafka-client/index.ts'
+import type {PartitionState} from '../kafka-client/index.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
 import {
   activeController,

@@ -1,5 +1,5 @@
 import {clusterContainers} from '../docker/containers.ts'
-import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka/probes.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka-client/index.ts'
 import {controllerIds, hostBootstrapServers, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
 import {requireSpec} from './resolve.ts'
 

@@ -2,7 +2,7 @@ import {detectCompose, runCompose, type ComposeTool} from '../docker/compose.ts'
 import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
 import {preflight} from '../doctor/preflight.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
-import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka/probes.ts'
+import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka-client/index.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
 import {
   DEFAULT_CLUSTER_NAME,

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
-import {onKafka} from '../kafka/connection.ts'
+import {onKafka} from '../cluster/connect.ts'
 import {consume, streamSink, type OutputFormat} from '../kafka/consume.ts'
 import {FORMAT_HELP} from '../kafka/records.ts'
 

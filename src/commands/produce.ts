@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
 import type {Acks, Compression} from '../kafka/client.ts'
-import {onKafka} from '../kafka/connection.ts'
+import {onKafka} from '../cluster/connect.ts'
 import {produce} from '../kafka/produce.ts'
 
 export default class Produce extends KclCommand {

@@ -1,6 +1,6 @@
-import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState, type QuorumInfo} from '../kafka/probes.ts'
+import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState, type QuorumInfo} from '../kafka-client/index.ts'
 import {sleep} from '../progress.ts'
-import type {BrokerAddress} from '../kafka/wire.ts'
+import type {BrokerAddress} from '../kafka-client/index.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 
 const KAFKA_TIMEOUT_MS = 4000

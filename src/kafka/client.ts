@@ -1,11 +1,8 @@
 /**
- * The small Kafka client interface the rest of kcl talks to (kafka-client.ts implements it). Nothing outside
- * src/kafka/ knows what sits behind it: kafkajs (unreleased since 2023) for admin requests and consumer
- * groups, kcl's own wire code for producing and for reading without a group, where speed matters. Offsets
- * are plain numbers: they stay far below 2^53 on any real topic.
+ * The small Kafka client interface the rest of kcl talks to: types only. src/kafka-client/ implements it
+ * (connectKafka and withKafka there open one); the domain modules beside this file take a KafkaClient and
+ * never see what sits behind it. Offsets are plain numbers: they stay far below 2^53 on any real topic.
  */
-
-import type {EncodedRecords} from './record-batch.ts'
 
 export interface BrokerInfo {
   nodeId: number
@@ -107,15 +104,21 @@ export interface ProducerOptions {
 }
 
 /**
- * How many sends a RecordProducer takes at once. Kafka remembers a producer's last 5 batches per partition to
- * drop duplicates a retry sends again; never more may be unacknowledged.
+ * Records laid out in Kafka's record format after room for the batch header (a RecordsWriter's batch), all
+ * bound for one partition: `partition`, else the producer's sticky one.
  */
-export const MAX_IN_FLIGHT = 5
+export interface EncodedRecords {
+  buffer: Buffer
+  /** Where the records end in `buffer`. */
+  end: number
+  count: number
+  partition: number | undefined
+}
 
 export interface RecordProducer {
   /**
    * Sends records in one request per broker; resolves when the broker acknowledged them (per --acks). Up to
-   * MAX_IN_FLIGHT sends may be on their way at once: they are written in the order they were made. Records
+   * 5 sends (Kafka's limit for an idempotent producer) may be on their way at once: they are written in the order they were made. Records
    * already encoded (a RecordsWriter's batch, the fast path for streams) go to one partition as they are.
    */
   send(topic: string, records: OutgoingRecord[] | EncodedRecords): Promise<ProducedBatch[]>
@@ -195,20 +198,4 @@ export interface KafkaClient {
 
 export interface ConnectOptions {
   clientId?: string
-}
-
-/** Connects lazily: the client code is only loaded (and the network only touched) when a command needs Kafka. */
-export async function connectKafka(servers: string[], options: ConnectOptions = {}): Promise<KafkaClient> {
-  const {KclKafkaClient} = await import('./kafka-client.ts')
-  return new KclKafkaClient(servers, options)
-}
-
-/** Runs `work` with a client and always closes it. */
-export async function withKafka<T>(servers: string[], work: (client: KafkaClient) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
-  const client = await connectKafka(servers, options)
-  try {
-    return await work(client)
-  } finally {
-    await client.close().catch(() => {})
-  }
 }

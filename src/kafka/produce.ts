@@ -1,9 +1,9 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {KclError, usageError} from '../errors.ts'
-import {MAX_IN_FLIGHT, type Acks, type Compression, type KafkaClient, type OutgoingRecord, type ProducedBatch, type RecordHeader, type RecordProducer} from './client.ts'
+import type {Acks, Compression, KafkaClient, OutgoingRecord, ProducedBatch, RecordHeader, RecordProducer} from './client.ts'
 import {generateDelivery} from './generate.ts'
-import {keyPartition} from './murmur2.ts'
-import {recordSize, RecordsWriter} from './record-batch.ts'
+import {keyPartition} from '../kafka-client/protocol/murmur2.ts'
+import {recordSize, RecordsWriter} from '../kafka-client/protocol/record-batch.ts'
 import {parseHeader, parseJsonRecord, readLines} from './records.ts'
 import {requireTopic} from './topics.ts'
 
@@ -45,6 +45,12 @@ export interface ProduceResult {
 const BATCH_OVERHEAD_BYTES = 73
 const MAX_BATCH_BYTES = 1_000_000
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+
+/**
+ * How many sends the producer is given at once. Kafka remembers a producer's last 5 batches per partition to
+ * drop duplicates a retry sends again; never more may be unacknowledged.
+ */
+export const MAX_IN_FLIGHT = 5
 
 export function validateProduceRequest(request: ProduceRequest): void {
   if (request.key !== undefined && request.keySeparator !== undefined) {

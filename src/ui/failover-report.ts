@@ -1,5 +1,5 @@
 import type {BrokerResult} from '../cluster/broker-control.ts'
-import type {PartitionState} from '../kafka/probes.ts'
+import type {PartitionState} from '../kafka-client/index.ts'
 import {PROBE_TOPIC, type FailoverResult} from '../cluster/failover.ts'
 import type {RestoreResult} from '../cluster/restore.ts'
 import {DEFAULT_CLUSTER_NAME} from '../cluster/spec.ts'

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Consumer, Producer} from 'kafkajs'
-import {loadKafkajs} from '../../src/kafka/kafkajs.ts'
+import {loadKafkajs} from '../../src/kafka-client/kafkajs.ts'
 import {kcl, tempKclHome} from '../support/kcl.ts'
 
 // Issue 5's proof on one real 3-broker cluster: failover and restore, twice, under a steady acks=all

@@ -1,4 +1,4 @@
-import {loadKafkajs} from '../../src/kafka/kafkajs.ts'
+import {loadKafkajs} from '../../src/kafka-client/kafkajs.ts'
 
 async function client(servers: string[]) {
   const {Kafka, logLevel} = await loadKafkajs()

@@ -9,12 +9,12 @@ import {daemonCheck, dockerBinaryCheck, unixSocketPath} from '../../src/doctor/d
 import {shapeFromContainers} from '../../src/doctor/doctor.ts'
 import {fileFromTar, parseContainerRows, type ContainerRow, type NetworkInfo} from '../../src/doctor/engine.ts'
 import {partitionsCheckOf} from '../../src/doctor/kafka-checks.ts'
-import {decodeTopicMetadata} from '../../src/kafka/probes.ts'
+import {decodeTopicMetadata} from '../../src/kafka-client/probes.ts'
 import {addressPoolCheck, hostNetworks, overlaps, parseCidr, portsCheck} from '../../src/doctor/network-checks.ts'
 import {describeOwner, parseProcNetTcp} from '../../src/doctor/ports.ts'
 import {appleSveApplies, diskCheck, heapBytes, imageArchCheck, memoryCheck, normalizeArch} from '../../src/doctor/resources-checks.ts'
 import {fixHint} from '../../src/doctor/types.ts'
-import {Reader, Writer} from '../../src/kafka/wire.ts'
+import {Reader, Writer} from '../../src/kafka-client/protocol/primitives.ts'
 
 const GiB = 1024 ** 3
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {quorumAfterStop} from '../../src/cluster/brokers.ts'
-import type {PartitionState} from '../../src/kafka/probes.ts'
+import type {PartitionState} from '../../src/kafka-client/probes.ts'
 import {checkFailover, movedLeaders, PROBE_TOPIC} from '../../src/cluster/failover.ts'
 import {newClusterSpec} from '../../src/cluster/spec.ts'
 import {KclError} from '../../src/errors.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {ExitCode, KclError} from '../../src/errors.ts'
-import {rootCause, translateKafkaError} from '../../src/kafka/errors.ts'
+import {rootCause, translateKafkaError} from '../../src/kafka-client/errors.ts'
 
 const context = {servers: ['localhost:9092'], topic: 'Delivery', group: '1'}
 const protocolError = (type: string, message = 'broker says no') => Object.assign(new Error(message), {name: 'KafkaJSProtocolError', type})

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import {Readable} from 'node:stream'
 import {describe, it} from 'node:test'
-import {MAX_IN_FLIGHT, type ConsumedRecord, type KafkaClient, type OutgoingRecord, type ProducerOptions} from '../../src/kafka/client.ts'
-import {produce, recordBuilder, type ProduceRequest} from '../../src/kafka/produce.ts'
-import {decodeRecords, encodeRecordBatch, splitBatches, type EncodedRecords} from '../../src/kafka/record-batch.ts'
+import type {ConsumedRecord, EncodedRecords, KafkaClient, OutgoingRecord, ProducerOptions} from '../../src/kafka/client.ts'
+import {MAX_IN_FLIGHT, produce, recordBuilder, type ProduceRequest} from '../../src/kafka/produce.ts'
+import {decodeRecords, encodeRecordBatch, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
 
 /** The records of a batch, from a copy: the producer reuses the batch's buffer once the send settled. */
 function readBack(batch: Buffer): ConsumedRecord[] {

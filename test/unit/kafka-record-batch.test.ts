@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
 import {describe, it} from 'node:test'
-import type {Compression, ConsumedRecord, OutgoingRecord} from '../../src/kafka/client.ts'
-import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from '../../src/kafka/codecs.ts'
-import {crc32c} from '../../src/kafka/crc32c.ts'
-import {keyPartition, murmur2} from '../../src/kafka/murmur2.ts'
-import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches, type EncodedRecords} from '../../src/kafka/record-batch.ts'
+import type {Compression, ConsumedRecord, EncodedRecords, OutgoingRecord} from '../../src/kafka/client.ts'
+import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from '../../src/kafka-client/protocol/compression.ts'
+import {crc32c} from '../../src/kafka-client/protocol/crc32c.ts'
+import {keyPartition, murmur2} from '../../src/kafka-client/protocol/murmur2.ts'
+import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
 
 const records: OutgoingRecord[] = [
   {key: Buffer.from('k1'), value: Buffer.from('héllo'), headers: [['source', Buffer.from('kcl')], ['source', Buffer.from('again')]]},

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import {createServer, type AddressInfo} from 'node:net'
 import {describe, it} from 'node:test'
-import {Reader, Writer} from '../../src/kafka/wire.ts'
-import {BrokerConnection, ConnectionError} from '../../src/kafka/broker-connection.ts'
-import {KafkaProtocolError} from '../../src/kafka/error-codes.ts'
-import {decodeDescribeQuorumResponse, describeQuorum, encodeDescribeQuorumRequest} from '../../src/kafka/probes.ts'
+import {Reader, Writer} from '../../src/kafka-client/protocol/primitives.ts'
+import {BrokerConnection, ConnectionError} from '../../src/kafka-client/connection.ts'
+import {KafkaProtocolError} from '../../src/kafka-client/protocol/error-codes.ts'
+import {decodeDescribeQuorumResponse, describeQuorum, encodeDescribeQuorumRequest} from '../../src/kafka-client/probes.ts'
 
 function describeQuorumResponse(errorCode = 0): Buffer {
   const replica = (w: Writer, id: number) => w.int32(id).int32(0).int32(100 + id).noTags() // int64 as two int32s

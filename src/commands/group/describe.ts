@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../kafka/connection.ts'
+import {onKafka} from '../../cluster/connect.ts'
 import {describeGroup, type GroupView} from '../../kafka/groups.ts'
 import {renderGroupDescription} from '../../ui/kafka-tables.ts'
 

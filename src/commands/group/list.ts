@@ -1,6 +1,6 @@
 import {KclCommand} from '../../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../kafka/connection.ts'
+import {onKafka} from '../../cluster/connect.ts'
 import {listGroups, type GroupListEntry} from '../../kafka/groups.ts'
 import {renderGroupList} from '../../ui/kafka-tables.ts'
 

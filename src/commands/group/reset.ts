@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../kafka/connection.ts'
+import {onKafka} from '../../cluster/connect.ts'
 import {resetGroup, type ResetResult} from '../../kafka/groups.ts'
 import {renderResetPlan} from '../../ui/kafka-tables.ts'
 

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag, yesFlag} from '../../flags.ts'
-import {onKafka} from '../../kafka/connection.ts'
+import {onKafka} from '../../cluster/connect.ts'
 import {deleteTopic} from '../../kafka/topics.ts'
 import {confirm} from '../../ui/confirm.ts'
 

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../kafka/connection.ts'
+import {onKafka} from '../../cluster/connect.ts'
 import {describeTopic, type TopicDescription} from '../../kafka/topics.ts'
 import {renderTopicDescription} from '../../ui/kafka-tables.ts'
 

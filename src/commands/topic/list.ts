@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../kafka/connection.ts'
+import {onKafka} from '../../cluster/connect.ts'
 import {listTopics, type TopicSummary} from '../../kafka/topics.ts'
 import {renderTopicList} from '../../ui/kafka-tables.ts'
 

@@ -1,5 +1,5 @@
 /**
- * Kafka wire-protocol primitives: how kcl's own requests (broker-connection.ts) write and read Kafka's types.
+ * Kafka wire-protocol primitives: how kcl's own requests write and read Kafka's types.
  */
 
 export class Writer {
@@ -124,15 +124,4 @@ export class Reader {
     this.offset += size
     return value
   }
-}
-
-export interface BrokerAddress {
-  host: string
-  port: number
-}
-
-export function parseAddress(address: string): BrokerAddress {
-  const at = address.lastIndexOf(':')
-  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1')
-  return {host, port: Number(address.slice(at + 1))}
 }

@@ -1,7 +1,6 @@
-import {BrokerConnection, ConnectionError} from './broker-connection.ts'
-import {KafkaProtocolError} from './error-codes.ts'
+import {BrokerConnection, ConnectionError, parseAddress, type BrokerAddress} from './connection.ts'
+import {KafkaProtocolError} from './protocol/error-codes.ts'
 import {METADATA, decodeMetadata, encodeMetadataRequest, firstAnswer, type MetadataAnswer, type PartitionState} from './probes.ts'
-import {parseAddress, type BrokerAddress} from './wire.ts'
 
 const CONNECT_TIMEOUT_MS = 3000
 const METADATA_TIMEOUT_MS = 10_000

@@ -1,7 +1,7 @@
-import {sendRequest} from './broker-connection.ts'
-import {KafkaProtocolError} from './error-codes.ts'
+import {sendRequest, type BrokerAddress} from './connection.ts'
+import {KafkaProtocolError} from './protocol/error-codes.ts'
 import {loadKafkajs} from './kafkajs.ts'
-import {Reader, Writer, type BrokerAddress} from './wire.ts'
+import {Reader, Writer} from './protocol/primitives.ts'
 
 export const METADATA = 3
 const DESCRIBE_QUORUM = 55

@@ -1,17 +1,17 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {BrokerConnection} from './broker-connection.ts'
-import {ConnectionError} from './broker-connection.ts'
-import type {OutgoingRecord, ProducedBatch, ProducerOptions, RecordProducer} from './client.ts'
-import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './error-codes.ts'
-import {keyPartition} from './murmur2.ts'
+import type {BrokerConnection} from './connection.ts'
+import {ConnectionError} from './connection.ts'
+import type {EncodedRecords, OutgoingRecord, ProducedBatch, ProducerOptions, RecordProducer} from '../kafka/client.ts'
+import type {ClusterConnections} from './cluster.ts'
+import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './protocol/error-codes.ts'
+import {keyPartition} from './protocol/murmur2.ts'
 import type {PartitionState} from './probes.ts'
-import {encodeRecordBatch, type EncodedRecords, type ProducerStamp} from './record-batch.ts'
-import {Writer} from './wire.ts'
+import {encodeRecordBatch, type ProducerStamp} from './protocol/record-batch.ts'
+import {Writer} from './protocol/primitives.ts'
 
 /**
  * kcl's producer, on its own wire code (record-batch.ts): one record batch per partition per send, one Produce
- * request per leader, and up to MAX_IN_FLIGHT (client.ts) sends on their way at once. With acks=all it is idempotent: each
+ * request per leader, and up to 5 sends (MAX_IN_FLIGHT in kafka/produce.ts) on their way at once. With acks=all it is idempotent: each
  * partition's batches carry consecutive sequence numbers, so the broker drops a batch it already wrote when a
  * retry sends it again, and refuses one that would leave a gap (that one is retried after its predecessor).
  */

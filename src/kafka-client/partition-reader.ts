@@ -1,10 +1,10 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import {ConnectionError} from './broker-connection.ts'
-import type {ConsumedRecord, ConsumeRequest, ConsumeSession} from './client.ts'
-import type {ClusterConnections} from './cluster-connections.ts'
-import {KafkaProtocolError, isRetriable, retryDelay} from './error-codes.ts'
-import {batchRecords, decodeRecords, splitBatches, type BatchView} from './record-batch.ts'
-import {Writer, type Reader} from './wire.ts'
+import {ConnectionError} from './connection.ts'
+import type {ConsumedRecord, ConsumeRequest, ConsumeSession} from '../kafka/client.ts'
+import type {ClusterConnections} from './cluster.ts'
+import {KafkaProtocolError, isRetriable, retryDelay} from './protocol/error-codes.ts'
+import {batchRecords, decodeRecords, splitBatches, type BatchView} from './protocol/record-batch.ts'
+import {Writer, type Reader} from './protocol/primitives.ts'
 
 /**
  * Reads partitions without a consumer group, on kcl's own wire code: Fetch from each partition's leader, and

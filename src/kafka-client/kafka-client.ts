@@ -17,15 +17,15 @@ import type {
   RecordHeader,
   RecordProducer,
   TopicMetadata,
-} from './client.ts'
-import {ClusterConnections} from './cluster-connections.ts'
+} from '../kafka/client.ts'
+import {ClusterConnections} from './cluster.ts'
 import {translateKafkaError, unreachable} from './errors.ts'
 import {loadKafkajs} from './kafkajs.ts'
 import {readPartitions} from './partition-reader.ts'
-import * as wire from './wire-reads.ts'
+import * as wire from './admin.ts'
 import {brokerMetadata, firstAnswer} from './probes.ts'
-import {parseAddress} from './wire.ts'
-import {openProducer} from './wire-producer.ts'
+import {parseAddress} from './connection.ts'
+import {openProducer} from './producer.ts'
 
 type KafkaJs = typeof import('kafkajs')
 

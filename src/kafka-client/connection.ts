@@ -1,5 +1,16 @@
 import {connect, type Socket} from 'node:net'
-import {Reader, Writer, type BrokerAddress} from './wire.ts'
+import {Reader, Writer} from './protocol/primitives.ts'
+
+export interface BrokerAddress {
+  host: string
+  port: number
+}
+
+export function parseAddress(address: string): BrokerAddress {
+  const at = address.lastIndexOf(':')
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1')
+  return {host, port: Number(address.slice(at + 1))}
+}
 
 /** A connection that could not be made or broke; `code` is the socket's (ECONNREFUSED, …), as translateKafkaError expects. */
 export class ConnectionError extends Error {

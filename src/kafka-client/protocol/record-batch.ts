@@ -1,8 +1,8 @@
 import {promisify} from 'node:util'
 import {gunzip, gzip, zstdCompress, zstdDecompress} from 'node:zlib'
-import {KclError} from '../errors.ts'
-import type {Compression, ConsumedRecord, OutgoingRecord, RecordHeader} from './client.ts'
-import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from './codecs.ts'
+import {KclError} from '../../errors.ts'
+import type {Compression, ConsumedRecord, EncodedRecords, OutgoingRecord, RecordHeader} from '../../kafka/client.ts'
+import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from './compression.ts'
 import {crc32c} from './crc32c.ts'
 
 /**
@@ -85,18 +85,6 @@ function writeBytes(buffer: Buffer, at: number, bytes: Buffer | null): number {
   at = writeVarint(buffer, at, zigzag(bytes.length))
   bytes.copy(buffer, at)
   return at + bytes.length
-}
-
-/**
- * Records laid out in Kafka's record format after HEADER_BYTES of room for the batch header (RecordsWriter), all
- * bound for one partition: `partition`, else the producer's sticky one.
- */
-export interface EncodedRecords {
-  buffer: Buffer
-  /** Where the records end in `buffer`. */
-  end: number
-  count: number
-  partition: number | undefined
 }
 
 /**

@@ -1,10 +1,10 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import {ConnectionError} from './broker-connection.ts'
-import type {ConfigEntry, ConfigSource, PartitionOffsets, TopicMetadata} from './client.ts'
-import type {ClusterConnections} from './cluster-connections.ts'
+import {ConnectionError} from './connection.ts'
+import type {ConfigEntry, ConfigSource, PartitionOffsets, TopicMetadata} from '../kafka/client.ts'
+import type {ClusterConnections} from './cluster.ts'
 import type {PartitionState} from './probes.ts'
-import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './error-codes.ts'
-import {Writer} from './wire.ts'
+import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './protocol/error-codes.ts'
+import {Writer} from './protocol/primitives.ts'
 
 /**
  * The reads produce and consume need before they start (which topics exist, partitions, configs, offsets), on

@@ -1,5 +1,6 @@
-import {resolveConnection} from '../cluster/resolve.ts'
-import {withKafka, type KafkaClient} from './client.ts'
+import {resolveConnection} from './resolve.ts'
+import type {KafkaClient} from '../kafka/client.ts'
+import {withKafka} from '../kafka-client/index.ts'
 
 export interface ConnectionFlags {
   bootstrapServer?: string
