@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
-import {createHash} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {describe, it} from 'node:test'
+import {crc32c as referenceCrc32c} from '@platformatic/wasm-utils/bundled'
 import type {Compression, ConsumedRecord, EncodedRecords, OutgoingRecord} from '../../src/kafka/client.ts'
-import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from '../../src/kafka-client/protocol/compression.ts'
+import {compressors, decompressors} from '../../src/kafka-client/protocol/compression.ts'
 import {crc32c} from '../../src/kafka-client/protocol/crc32c.ts'
 import {keyPartition, murmur2} from '../../src/kafka-client/protocol/murmur2.ts'
 import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
+
+const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const
 
 const records: OutgoingRecord[] = [
   {key: Buffer.from('k1'), value: Buffer.from('héllo'), headers: [['source', Buffer.from('kcl')], ['source', Buffer.from('again')]]},
@@ -44,6 +47,11 @@ describe('record batches', () => {
     // Longer than the 64 KiB window input goes through, from an offset.
     const long = Buffer.from(Array.from({length: 150_003}, (_, i) => (i * 131 + i / 7) & 0xff))
     assert.equal(crc32c(long, 21), bitwise(long.subarray(21)))
+    // And against a CRC-32C kcl did not write (@platformatic/wasm-utils'), over random lengths and contents.
+    for (let i = 0; i < 200; i++) {
+      const bytes = randomBytes(Math.floor(Math.random() * 300_000))
+      assert.equal(crc32c(bytes), referenceCrc32c(bytes), `${bytes.length} random bytes`)
+    }
   })
 
   it('stamps the header: magic 2, counts, producer, a CRC over attributes..end', async () => {
@@ -87,7 +95,7 @@ describe('record batches', () => {
   it('refuses a damaged compressed batch, or an unknown codec, with one clear message', async () => {
     const batch = await fetched('none', 0)
     batch.writeInt16BE(3, 21) // claims lz4, holds plain records
-    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /Records at offset 0 are not valid lz4 data \(lz4: not an lz4 frame\)/)
+    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /Records at offset 0 are not valid lz4 data \(not an lz4 frame\)/)
     batch.writeInt16BE(6, 21)
     await assert.rejects(batchRecords(splitBatches(batch)[0]!), /use compression 6, which kcl does not know/)
   })
@@ -158,7 +166,7 @@ describe('key partitioning', () => {
   })
 })
 
-describe('snappy and lz4 encoding', () => {
+describe('codecs', () => {
   // Text that repeats (long and overlapping matches), random bytes (none), runs, tiny inputs and several blocks.
   const random = Buffer.concat(Array.from({length: 2188}, (_, i) => createHash('sha256').update(String(i)).digest())).subarray(0, 70_000)
   const inputs: [string, Buffer][] = [
@@ -172,47 +180,59 @@ describe('snappy and lz4 encoding', () => {
   ]
 
   for (const [name, input] of inputs) {
-    it(`round-trips ${name} (${input.length} bytes)`, () => {
-      assert.ok(compressSnappy(input).subarray(0, 8).equals(Buffer.from('\x82SNAPPY\0', 'latin1')), 'xerial framing')
-      assert.deepEqual(decompressSnappy(compressSnappy(input)), input)
-      assert.deepEqual(decompressLz4(compressLz4(input)), input)
+    it(`round-trips ${name} (${input.length} bytes) through every codec`, async () => {
+      for (const codec of CODECS) assert.deepEqual(await decompressors[codec](await compressors[codec](input)), input, codec)
     })
   }
 
-  it('compresses what repeats, and stores what does not grow smaller', () => {
+  it('writes what the Java client writes: xerial-framed snappy of 64 KiB blocks, lz4 frames; text shrinks', async () => {
     const text = inputs[3]![1]
-    assert.ok(compressSnappy(text).length < text.length / 3, `snappy: ${compressSnappy(text).length} of ${text.length}`)
-    assert.ok(compressLz4(text).length < text.length / 3, `lz4: ${compressLz4(text).length} of ${text.length}`)
-    // lz4 stores a block that would not shrink, flagged by the size word's high bit.
-    assert.equal(compressLz4(random).readUInt32LE(7), 0x80000000 + 64 * 1024)
+    const snappy = await compressors.snappy(Buffer.concat([text, text, text, text, text, text]))
+    assert.ok(snappy.subarray(0, 16).equals(Buffer.from('\x82SNAPPY\0\0\0\0\x01\0\0\0\x01', 'latin1')), 'xerial header')
+    assert.ok(snappy.readInt32BE(16) < 64 * 1024 / 3, 'the first block holds 64 KiB of text')
+    assert.equal((await compressors.lz4(text)).readUInt32LE(0), 0x184d2204, 'lz4 frame magic')
+    for (const codec of CODECS) {
+      const size = (await compressors[codec](text)).length
+      assert.ok(size < text.length / 3, `${codec}: ${size} of ${text.length}`)
+    }
   })
-})
 
-describe('snappy and lz4 decoding', () => {
   // "abcabcabcabc": the literal "abc", then a 9-byte back-reference 3 bytes back (overlapping what it writes).
   const snappy = Buffer.from([0x0c, 0x08, 0x61, 0x62, 0x63, 0x15, 0x03])
 
-  it('reads raw snappy and the xerial framing Java clients write', () => {
-    assert.equal(decompressSnappy(snappy).toString(), 'abcabcabcabc')
+  it('reads raw snappy (as librdkafka writes it) and the xerial framing Java clients write', async () => {
+    assert.equal((await decompressors.snappy(snappy)).toString(), 'abcabcabcabc')
     const xerial = Buffer.concat([
       Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]),
       ...[snappy, snappy].flatMap((block) => [Buffer.from([0, 0, 0, block.length]), block]),
     ])
-    assert.equal(decompressSnappy(xerial).toString(), 'abcabcabcabc'.repeat(2))
+    assert.equal((await decompressors.snappy(xerial)).toString(), 'abcabcabcabc'.repeat(2))
   })
 
-  it('reads an lz4 frame with compressed and stored blocks', () => {
+  it('reads an lz4 frame with compressed and stored blocks', async () => {
     const frame = Buffer.from([
       0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82, // magic, flags (v1, independent blocks), 64 KiB blocks, header checksum
       0x08, 0x00, 0x00, 0x00, 0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x10, 0x64, // "abc", 9 bytes from 3 back, then "d"
       0x02, 0x00, 0x00, 0x80, 0x65, 0x66, // a stored block: "ef"
       0x00, 0x00, 0x00, 0x00, // end mark
     ])
-    assert.equal(decompressLz4(frame).toString(), 'abcabcabcabcdef')
+    assert.equal((await decompressors.lz4(frame)).toString(), 'abcabcabcabcdef')
   })
 
-  it('rejects damaged data instead of reading past it', () => {
-    assert.throws(() => decompressSnappy(Buffer.from([0x0c, 0x08, 0x61, 0x62, 0x63, 0x15, 0x09])), /back-reference/)
-    assert.throws(() => decompressLz4(Buffer.from('not lz4 at all')), /not an lz4 frame/)
+  it('rejects damaged data with a plain message, and the codecs keep working after it', async () => {
+    await assert.rejects(decompressors.snappy(Buffer.from([0x0c, 0x08, 0x61, 0x62, 0x63, 0x15, 0x09])), /^Error: corrupt data$/)
+    await assert.rejects(decompressors.lz4(Buffer.from('not lz4 at all')), /not an lz4 frame/)
+    await assert.rejects(decompressors.snappy(Buffer.concat([Buffer.from('\x82SNAPPY\0\0\0\0\x01\0\0\0\x01', 'latin1'), Buffer.from([0, 0, 1, 0, 1])])), /block cut short/)
+    for (const codec of CODECS) assert.equal((await decompressors[codec](await compressors[codec](Buffer.from('still fine')))).toString(), 'still fine')
+  })
+
+  it('refuses data that claims to decompress to more than its bytes can hold, before allocating it', async () => {
+    const rss = process.memoryUsage().rss
+    // A snappy block announcing 1 GB in 6 bytes; lz4 blocks that would each need to be a 4 MiB run.
+    await assert.rejects(decompressors.snappy(Buffer.from([0x80, 0x94, 0xeb, 0xdc, 0x03, 0x00, 0x61])), /longer than its data can hold/)
+    const header = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x73]) // 4 MiB blocks
+    const block = Buffer.concat([Buffer.from([0x00, 0x40, 0x00, 0x00]), Buffer.alloc(0x4000)]) // 16 KiB, up to 4 MiB decompressed
+    await assert.rejects(decompressors.lz4(Buffer.concat([header, ...Array.from({length: 65}, () => block)])), /decompresses to more than 256 MiB/)
+    assert.ok(process.memoryUsage().rss - rss < 100 * 1024 * 1024, 'memory stayed bounded')
   })
 })

@@ -1,8 +1,6 @@
-import {promisify} from 'node:util'
-import {gunzip, gzip, zstdCompress, zstdDecompress} from 'node:zlib'
 import {KclError} from '../../errors.ts'
 import type {Compression, ConsumedRecord, EncodedRecords, OutgoingRecord, RecordHeader} from '../../kafka/client.ts'
-import {compressLz4, compressSnappy, decompressLz4, decompressSnappy} from './compression.ts'
+import {compressors, decompressors} from './compression.ts'
 import {crc32c} from './crc32c.ts'
 
 /**
@@ -30,23 +28,10 @@ const RECORD_COUNT_AT = 57
 const LOG_OVERHEAD = 12
 
 const COMPRESSION_CODES: Record<Compression, number> = {none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4}
-const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+const COMPRESSION_NAMES: (Compression | undefined)[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const TIMESTAMP_TYPE_LOG_APPEND = 0x08
 const TRANSACTIONAL = 0x10
 const CONTROL = 0x20
-
-const compressors: Record<Exclude<Compression, 'none'>, (data: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gzip),
-  snappy: async (data) => compressSnappy(data),
-  lz4: async (data) => compressLz4(data),
-  zstd: promisify(zstdCompress),
-}
-const decompressors: Record<number, (data: Buffer) => Promise<Buffer>> = {
-  1: promisify(gunzip),
-  2: async (data) => decompressSnappy(data),
-  3: async (data) => decompressLz4(data),
-  4: promisify(zstdDecompress),
-}
 
 /** The idempotent producer's identity and the sequence number of the batch's first record. */
 export interface ProducerStamp {
@@ -273,9 +258,9 @@ export function splitBatches(data: Buffer): BatchView[] {
 /** The batch's records section, decompressed. */
 export async function batchRecords(batch: BatchView): Promise<Buffer> {
   if (batch.compression === 0) return batch.records
-  const codec = COMPRESSION_NAMES[batch.compression] ?? `compression ${batch.compression}`
-  const decompress = decompressors[batch.compression]
-  if (!decompress) throw new KclError(`Records at offset ${batch.baseOffset} use ${codec}, which kcl does not know.`, {hint: 'Kafka knows gzip, snappy, lz4 and zstd.'})
+  const codec = COMPRESSION_NAMES[batch.compression]
+  if (codec === undefined || codec === 'none') throw new KclError(`Records at offset ${batch.baseOffset} use compression ${batch.compression}, which kcl does not know.`, {hint: 'Kafka knows gzip, snappy, lz4 and zstd.'})
+  const decompress = decompressors[codec]
   try {
     return await decompress(batch.records)
   } catch (error) {
