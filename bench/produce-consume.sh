@@ -2,8 +2,9 @@
 # kcl against kcat on the same single-broker cluster, in the same run:
 #   produce 1,000,000 lines of 100 bytes from a file, consume them to /dev/null (a warm-up round, then ROUNDS
 #   rounds; medians),
+#   produce with each codec in CODECS (default: lz4 snappy zstd gzip) against `kcat -z <codec>`, the same way,
 #   and `kcl topic create` against the seeds' `docker exec … kafka-topics.sh --create`.
-# Usage: bench/produce-consume.sh [BOOTSTRAP] [CONTAINER]
+# Usage: [ROUNDS=n] [CODECS="lz4 …"] bench/produce-consume.sh [BOOTSTRAP] [CONTAINER]
 #   default: starts a kcl cluster "e2e-work-bench" on port 29092 (private KCL_HOME) and removes it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,11 +48,14 @@ ROUNDS=${ROUNDS:-3}
 # pause, and the tools take turns going first, so neither always meets a busy broker.
 settle() { sleep 3; }
 
-time_kcat_produce() { local t; t=$(date +%s.%N); kcat -P -b "$BOOTSTRAP" -t "$1" -X enable.idempotence=true -X acks=all < "$WORK/lines.txt"; seconds "$t"; }
-time_kcl_produce() { local t; t=$(date +%s.%N); "${KCL[@]}" produce "$1" -b "$BOOTSTRAP" < "$WORK/lines.txt" 2>/dev/null; seconds "$t"; }
+# $1 topic, $2 codec
+time_kcat_produce() { local t; t=$(date +%s.%N); kcat -P -b "$BOOTSTRAP" -t "$1" -z "${2:-none}" -X enable.idempotence=true -X acks=all < "$WORK/lines.txt"; seconds "$t"; }
+time_kcl_produce() { local t; t=$(date +%s.%N); "${KCL[@]}" produce "$1" -b "$BOOTSTRAP" --compression "${2:-none}" < "$WORK/lines.txt" 2>/dev/null; seconds "$t"; }
+high_watermark() { "${KCL[@]}" topic describe "$1" -b "$BOOTSTRAP" --json | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).partitions[0].high))'; }
 time_kcat_consume() { local t; t=$(date +%s.%N); kcat -C -b "$BOOTSTRAP" -t "$1" -e -q -o beginning > /dev/null; seconds "$t"; }
 time_kcl_consume() { local t; t=$(date +%s.%N); "${KCL[@]}" consume "$1" -b "$BOOTSTRAP" --exit-at-end --output raw > /dev/null 2>&1; seconds "$t"; }
 
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 kcat_produce=(); kcl_produce=(); kcat_consume=(); kcl_consume=()
 # Round 0 warms the broker's JVM up (a fresh broker takes the first 100 MB markedly slower) and is not counted.
 for round in $(seq 0 "$ROUNDS"); do
@@ -70,7 +74,7 @@ for round in $(seq 0 "$ROUNDS"); do
     if [[ $tool == kcat ]]; then took=$(time_kcat_consume "$kcat_topic"); else took=$(time_kcl_consume "$kcl_topic"); fi
     (( round > 0 )) && if [[ $tool == kcat ]]; then kcat_consume+=("$took"); else kcl_consume+=("$took"); fi
   done
-  count=$("${KCL[@]}" topic describe "$kcl_topic" -b "$BOOTSTRAP" --json | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).partitions[0].high))')
+  count=$(high_watermark "$kcl_topic")
   [[ $count == "$LINES" ]] || { echo "kcl produced $count records, expected $LINES" >&2; exit 1; }
 done
 
@@ -80,6 +84,29 @@ echo "| step (median of $ROUNDS) | kcat | kcl | kcl/kcat |"
 echo "|---|---|---|---|"
 printf '| produce %s × 100 B | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$LINES" "$kcat_p" "$(rate "$kcat_p")" "$kcl_p" "$(rate "$kcl_p")" "$(echo "scale=4; $kcat_p / $kcl_p" | bc)"
 printf '| consume to /dev/null | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$kcat_c" "$(rate "$kcat_c")" "$kcl_c" "$(rate "$kcl_c")" "$(echo "scale=4; $kcat_c / $kcl_c" | bc)"
+
+# Compressed produce: the same turns, one pair of topics per codec and round.
+for codec in ${CODECS-lz4 snappy zstd gzip}; do
+  kcat_runs=(); kcl_runs=()
+  for round in $(seq 0 "$ROUNDS"); do
+    kcat_topic="bench-kcat-$codec-$SUFFIX-$round"; kcl_topic="bench-kcl-$codec-$SUFFIX-$round"
+    "${KCL[@]}" topic create "$kcat_topic" --partitions 1 -b "$BOOTSTRAP" >/dev/null
+    "${KCL[@]}" topic create "$kcl_topic" --partitions 1 -b "$BOOTSTRAP" >/dev/null
+    if (( round % 2 == 1 )); then order=(kcat kcl); else order=(kcl kcat); fi
+    for tool in "${order[@]}"; do
+      settle
+      if [[ $tool == kcat ]]; then took=$(time_kcat_produce "$kcat_topic" "$codec"); else took=$(time_kcl_produce "$kcl_topic" "$codec"); fi
+      (( round > 0 )) && if [[ $tool == kcat ]]; then kcat_runs+=("$took"); else kcl_runs+=("$took"); fi
+    done
+    count=$(high_watermark "$kcl_topic")
+    [[ $count == "$LINES" ]] || { echo "kcl produced $count records with $codec, expected $LINES" >&2; exit 1; }
+  done
+  kcat_p=$(median "${kcat_runs[@]}"); kcl_p=$(median "${kcl_runs[@]}")
+  echo "runs (s), $codec: kcat ${kcat_runs[*]}; kcl ${kcl_runs[*]}"
+  printf '| produce %s × 100 B, %s | %.2f s (%s msg/s) | %.2f s (%s msg/s) | %.2f× |\n' "$LINES" "$codec" "$kcat_p" "$(rate "$kcat_p")" "$kcl_p" "$(rate "$kcl_p")" "$(echo "scale=4; $kcat_p / $kcl_p" | bc)"
+done
+
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ -n $CONTAINER ]]; then
   RUNS=5
