@@ -4,6 +4,7 @@ import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
 import type {Acks, Compression} from '../kafka/client.ts'
 import {onKafka} from '../cluster/connect.ts'
 import {produce} from '../kafka/produce.ts'
+import {produceSummary} from '../ui/produce-report.ts'
 
 export default class Produce extends KclCommand {
   static summary = 'Send messages to a topic: from the arguments, one per line from stdin, or generated.'
@@ -37,26 +38,45 @@ export default class Produce extends KclCommand {
   async run(): Promise<void> {
     const {args, argv, flags} = await this.parse(Produce)
     const messages = (argv as string[]).slice(1)
-    const result = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
-      produce(client, {
-        topic: args.topic,
-        messages,
-        input: flags.input,
-        key: flags.key,
-        keySeparator: flags['key-separator'],
-        headers: flags.header,
-        partition: flags.partition,
-        acks: flags.acks as Acks,
-        compression: flags.compression as Compression,
-        generate: flags.generate,
-        rate: flags.rate,
-        stdin: process.stdin,
-        onDelivered: (d) => this.log(`Produced to ${args.topic}[${d.partition}] at offset ${d.offset}`),
-      }),
-    )
-    if (messages.length === 0) {
-      const rate = result.seconds > 0 ? Math.round(result.count / result.seconds) : result.count
-      this.logToStderr(`Produced ${result.count} message${result.count === 1 ? '' : 's'} to ${result.topic} in ${result.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} msg/s).`)
+    // The first SIGINT or SIGTERM stops reading and lets produce send what it read; a second one stops waiting.
+    const interrupted = new AbortController()
+    const stop = (signal: NodeJS.Signals): void => {
+      if (!interrupted.signal.aborted) return interrupted.abort(signal)
+      this.logToStderr('Stopped without waiting for acknowledgements: the last messages may or may not be in the topic.')
+      process.exit(EXIT_CODES[signal])
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    try {
+      const result = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+        produce(client, {
+          topic: args.topic,
+          messages,
+          input: flags.input,
+          key: flags.key,
+          keySeparator: flags['key-separator'],
+          headers: flags.header,
+          partition: flags.partition,
+          acks: flags.acks as Acks,
+          compression: flags.compression as Compression,
+          generate: flags.generate,
+          rate: flags.rate,
+          stdin: process.stdin,
+          onDelivered: (d) => this.log(`Produced to ${args.topic}[${d.partition}] at offset ${d.offset}`),
+          signal: interrupted.signal,
+        }),
+      )
+      if (messages.length === 0 || result.interrupted) this.logToStderr(produceSummary(result))
+      if (result.interrupted) {
+        process.stdin.destroy() // a terminal or an open pipe would keep kcl waiting for input
+        this.exit(EXIT_CODES[result.interrupted as NodeJS.Signals] ?? 130)
+      }
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
     }
   }
 }
+
+/** 128 + the signal's number, as shells report a command a signal ended. */
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {SIGINT: 130, SIGTERM: 143}

@@ -4,7 +4,7 @@ import type {Acks, Compression, KafkaClient, OutgoingRecord, ProducedBatch, Reco
 import {generateDelivery} from './generate.ts'
 import {keyPartition} from '../kafka-client/protocol/murmur2.ts'
 import {recordSize, RecordsWriter} from '../kafka-client/protocol/record-batch.ts'
-import {parseHeader, parseJsonRecord, readLines} from './records.ts'
+import {parseHeader, parseJsonRecord, readLines, type LineOptions} from './records.ts'
 import {requireTopic} from './topics.ts'
 
 export interface ProduceRequest {
@@ -24,6 +24,11 @@ export interface ProduceRequest {
   stdin: AsyncIterable<Buffer | string>
   /** Called for each message sent from the arguments, with where it landed. */
   onDelivered?: (delivery: Delivery) => void
+  /**
+   * Aborted on SIGINT or SIGTERM (the reason): reading stops, what was read is sent, and produce waits up to
+   * ACK_WAIT_MS for the acknowledgements.
+   */
+  signal?: AbortSignal
 }
 
 export interface Delivery {
@@ -34,7 +39,14 @@ export interface Delivery {
 
 export interface ProduceResult {
   topic: string
+  /** Messages Kafka acknowledged (with acks=0: written). */
   count: number
+  /** When interrupted: messages read but not sent (or refused), an unfinished last line included. */
+  notSent: number
+  /** When interrupted: messages sent whose answer did not come within ACK_WAIT_MS (they may still be written). */
+  unanswered: number
+  /** The signal's reason when produce was interrupted. */
+  interrupted?: string
   seconds: number
   /** Per message, for messages given as arguments. */
   deliveries: Delivery[]
@@ -51,6 +63,10 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
  * drop duplicates a retry sends again; never more may be unacknowledged.
  */
 export const MAX_IN_FLIGHT = 5
+/** How long a batch that is not full waits for more records (librdkafka's default linger.ms). */
+const LINGER_MS = 5
+/** After SIGINT or SIGTERM, how long produce waits for the acknowledgements of what it read. */
+export const ACK_WAIT_MS = 10_000
 
 export function validateProduceRequest(request: ProduceRequest): void {
   if (request.key !== undefined && request.keySeparator !== undefined) {
@@ -93,14 +109,20 @@ export function recordBuilder(request: Pick<ProduceRequest, 'input' | 'key' | 'k
 /**
  * Streams records to the producer: each partition's records are written straight into a batch (RecordsWriter), a
  * full batch goes out once fewer than MAX_IN_FLIGHT sends are unacknowledged, and reading waits meanwhile, so
- * memory stays bounded however long the input is.
+ * memory stays bounded however long the input is. A batch that is not full goes out LINGER_MS after its first
+ * record (librdkafka's linger.ms), so a line typed or piped alone is sent at once, while bulk input, which
+ * fills batches faster than the broker acknowledges them, still goes in full batches.
  */
 class Batcher {
   /** Per partition (undefined: keyless records, which the producer sends to its sticky partition). */
   private readonly writers = new Map<number | undefined, RecordsWriter>()
   private readonly inFlight = new Set<Promise<void>>()
   private failure: unknown
-  sent = 0
+  private lingering: NodeJS.Timeout | undefined
+  /** Records Kafka acknowledged (with acks=0: written to the socket). */
+  acknowledged = 0
+  /** Records sent and not answered yet. */
+  unanswered = 0
   private readonly producer: RecordProducer
   private readonly topic: string
   private readonly batchBytes: number
@@ -116,39 +138,55 @@ class Batcher {
 
   /**
    * Adds a record whose value is `source[start, end)`; returns a promise only when a full batch had to be sent
-   * first. No closure or object per record: this runs once per line of a large input.
+   * first (or an earlier send failed). No closure or object per record: this runs once per line of a large input.
    */
   add(key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[], partition: number | undefined): Promise<void> | undefined {
+    if (this.failure !== undefined) return this.fail()
     let writer = this.writers.get(partition)
     if (!writer) this.writers.set(partition, (writer = new RecordsWriter(this.batchBytes)))
+    this.lingering ??= setTimeout(() => this.flushLingering(), LINGER_MS)
     if (writer.append(key, source, start, end, headers)) return undefined
     return this.send(writer, partition).then(() => {
       writer.append(key, source, start, end, headers)
+      this.lingering ??= setTimeout(() => this.flushLingering(), LINGER_MS)
     })
   }
 
   /** Sends every partition's batch. */
   async flush(): Promise<void> {
+    clearTimeout(this.lingering)
+    this.lingering = undefined
     for (const [partition, writer] of this.writers) if (writer.records > 0) await this.send(writer, partition)
   }
 
-  /** Waits for every send to be acknowledged. */
+  /** Waits for every send to be acknowledged (or to fail: then throws, once all have settled). */
   async settle(): Promise<void> {
     await Promise.all(this.inFlight)
-    this.throwFailure()
+    if (this.failure !== undefined) await this.fail()
+  }
+
+  /** The linger timer's flush: a failure surfaces through the next add() or settle(). */
+  private flushLingering(): void {
+    this.lingering = undefined
+    this.flush().catch(() => {})
   }
 
   /** Hands the writer's batch to the producer once fewer than MAX_IN_FLIGHT sends are unacknowledged. */
   private async send(writer: RecordsWriter, partition: number | undefined): Promise<void> {
     while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight)
-    this.throwFailure()
+    if (this.failure !== undefined) await this.fail()
+    // The linger timer and a full batch may both have waited for this turn: the first took the records.
+    if (writer.records === 0) return
     const records = writer.take(partition)
+    this.unanswered += records.count
     const sending: Promise<void> = this.producer.send(this.topic, records).then(
       () => {
-        this.sent += records.count
+        this.unanswered -= records.count
+        this.acknowledged += records.count
         if (this.recycle) writer.recycle(records)
       },
       (error: unknown) => {
+        this.unanswered -= records.count
         this.failure ??= error
       },
     )
@@ -156,19 +194,24 @@ class Batcher {
     void sending.then(() => this.inFlight.delete(sending))
   }
 
-  private throwFailure(): void {
-    if (this.failure === undefined) return
+  /**
+   * Throws the first failure once every other send has settled, so the count it reports is what Kafka really
+   * holds (batches sent after the failed one may still have been acknowledged).
+   */
+  private async fail(): Promise<never> {
+    clearTimeout(this.lingering)
+    await Promise.all(this.inFlight)
     const error = this.failure
-    if (error instanceof KclError && this.sent > 0) {
-      throw new KclError(`${error.message.replace(/\.$/, '')} (${this.sent} messages before it were produced).`, {hint: error.hint, exitCode: error.exitCode})
+    if (error instanceof KclError && this.acknowledged > 0) {
+      throw new KclError(`${error.message.replace(/\.$/, '')} (${this.acknowledged} messages before it were produced).`, {hint: error.hint, exitCode: error.exitCode})
     }
     throw error
   }
 }
 
-function tooLarge(size: number, limit: number, where: string, topic: string): KclError {
+function tooLarge(size: number, limit: number, where: string, topic: string, unfinished = false): KclError {
   return usageError(
-    `${where} is ${size} bytes; topic "${topic}" accepts at most ${limit} (max.message.bytes).`,
+    `${where} is ${unfinished ? 'already over ' : ''}${size} bytes; topic "${topic}" accepts at most ${limit} (max.message.bytes).`,
     `Raise the limit with \`--config max.message.bytes=N\` when creating the topic, or send smaller messages.`,
   )
 }
@@ -194,62 +237,93 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
 
   const producer = await client.producer({acks: request.acks, compression: request.compression})
   const started = performance.now()
-  const deliveries: Delivery[] = []
-  let count = 0
+  const result = (count: number, notSent = 0, deliveries: Delivery[] = [], unanswered = 0): ProduceResult => ({
+    topic: request.topic,
+    count,
+    notSent,
+    unanswered,
+    interrupted: request.signal?.aborted ? String(request.signal.reason) : undefined,
+    seconds: (performance.now() - started) / 1000,
+    deliveries,
+  })
   try {
     if (fromArguments.length > 0) {
+      const deliveries: Delivery[] = []
       for (const [index, record] of fromArguments.entries()) {
+        if (request.signal?.aborted) return result(deliveries.length, fromArguments.length - deliveries.length, deliveries)
         const [landed]: ProducedBatch[] = await producer.send(request.topic, [record])
         const delivery = {message: index + 1, partition: landed?.partition ?? record.partition ?? -1, offset: landed?.baseOffset ?? -1}
         deliveries.push(delivery)
         request.onDelivered?.(delivery)
       }
-      count = fromArguments.length
-    } else {
-      // Batches stay well under the broker's limit, so a batch never exceeds it.
-      const batcher = new Batcher(producer, request.topic, Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), MAX_BATCH_BYTES)), request.acks)
-      const refuseTooLarge = async (size: number, where: string): Promise<never> => {
-        await batcher.flush()
-        await batcher.settle()
-        const error = tooLarge(size, maxMessageBytes, where, request.topic)
-        if (batcher.sent === 0) throw error
-        throw usageError(`${error.message.replace(/\.$/, '')}; the ${batcher.sent} messages before it were produced.`, error.hint)
-      }
-      // The partition the producer is told: --partition's, else the key's (as Java clients pick it), else its sticky one.
-      const partitionOf = (key: Buffer | null): number | undefined => request.partition ?? (key === null ? undefined : keyPartition(key, partitions.length))
-      const add: AddRecord = (record, what, number) => {
-        const size = recordSize(record)
-        if (size > recordLimit) return refuseTooLarge(size, `${what} ${number}`)
-        count++
-        return batcher.add(record.key, record.value, 0, record.value?.length ?? 0, record.headers, record.partition ?? partitionOf(record.key))
-      }
-      if (request.generate !== undefined) {
-        await generate(request, headers, add, () => batcher.flush())
-      } else if (request.input === 'json' || request.keySeparator !== undefined) {
-        await readLines(request.stdin, (source, start, end, lineNumber) => {
+      return result(deliveries.length, 0, deliveries)
+    }
+    // Batches stay well under the broker's limit, so a batch never exceeds it.
+    const batcher = new Batcher(producer, request.topic, Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), MAX_BATCH_BYTES)), request.acks)
+    let count = 0
+    const refuseTooLarge = async (size: number, where: string, unfinished = false): Promise<never> => {
+      await batcher.flush()
+      await batcher.settle()
+      const error = tooLarge(size, maxMessageBytes, where, request.topic, unfinished)
+      const before = batcher.acknowledged
+      if (before === 0) throw error
+      throw usageError(`${error.message.replace(/\.$/, '')}; the ${before === 1 ? '1 message before it was' : `${before} messages before it were`} produced.`, error.hint)
+    }
+    // The partition the producer is told: --partition's, else the key's (as Java clients pick it), else its sticky one.
+    const partitionOf = (key: Buffer | null): number | undefined => request.partition ?? (key === null ? undefined : keyPartition(key, partitions.length))
+    const add: AddRecord = (record, what, number) => {
+      const size = recordSize(record)
+      if (size > recordLimit) return refuseTooLarge(size, `${what} ${number}`)
+      count++
+      return batcher.add(record.key, record.value, 0, record.value?.length ?? 0, record.headers, record.partition ?? partitionOf(record.key))
+    }
+    const lines: LineOptions = {
+      signal: request.signal,
+      // A JSON line may spell each byte of its record in up to six ("\u00e9"); plain lines carry only the value.
+      maxLineBytes: request.input === 'json' ? 6 * recordLimit : recordLimit,
+      onTooLong: (lineNumber, bytes) => refuseTooLarge(bytes, `Line ${lineNumber}`, true),
+    }
+    let unfinished = false
+    if (request.generate !== undefined) {
+      await generate(request, headers, add, () => batcher.flush())
+    } else if (request.input === 'json' || request.keySeparator !== undefined) {
+      unfinished = await readLines(
+        request.stdin,
+        (source, start, end, lineNumber) => {
           const line = source.subarray(start, end)
           if (line.length === 0 || (request.input === 'json' && line.toString('utf8').trim() === '')) return undefined
           return add(build(line, lineNumber), 'Line', lineNumber)
-        })
-      } else {
-        // Plain lines, the common stream: each goes from the input chunk straight into its batch.
-        const key = request.key === undefined ? null : Buffer.from(request.key, 'utf8')
-        const framing = recordSize({key, value: null, headers})
-        const partition = partitionOf(key)
-        await readLines(request.stdin, (source, start, end, lineNumber) => {
+        },
+        lines,
+      )
+    } else {
+      // Plain lines, the common stream: each goes from the input chunk straight into its batch.
+      const key = request.key === undefined ? null : Buffer.from(request.key, 'utf8')
+      const framing = recordSize({key, value: null, headers})
+      const partition = partitionOf(key)
+      unfinished = await readLines(
+        request.stdin,
+        (source, start, end, lineNumber) => {
           if (end === start) return undefined
           if (framing + end - start > recordLimit) return refuseTooLarge(framing + end - start, `Line ${lineNumber}`)
           count++
           return batcher.add(key, source, start, end, headers, partition)
-        })
-      }
-      await batcher.flush()
-      await batcher.settle()
+        },
+        {...lines, maxLineBytes: recordLimit - framing},
+      )
     }
+    const delivered = batcher.flush().then(() => batcher.settle())
+    if (request.signal?.aborted) {
+      // Interrupted: the counts are the answer, whatever happened to the sends.
+      await Promise.race([delivered.catch(() => {}), sleep(ACK_WAIT_MS, undefined, {ref: false})])
+      const {acknowledged, unanswered} = batcher
+      return result(acknowledged, count - acknowledged - unanswered + (unfinished ? 1 : 0), [], unanswered)
+    }
+    await delivered
+    return result(batcher.acknowledged)
   } finally {
-    await producer.close()
+    if (!request.signal?.aborted) await producer.close()
   }
-  return {topic: request.topic, count, seconds: (performance.now() - started) / 1000, deliveries}
 }
 
 type AddRecord = (record: OutgoingRecord, what: string, number: number) => Promise<void> | undefined
@@ -272,6 +346,7 @@ async function generate(
         await sleep(wait)
       }
     }
+    if (request.signal?.aborted) return
     const {key, value} = generateDelivery(i + 1)
     await add({key: Buffer.from(key), value: Buffer.from(value), headers, partition: request.partition}, 'Generated message', i + 1)
   }

@@ -149,22 +149,43 @@ export function compileFormat(template: string): (record: ConsumedRecord) => str
 /** Called with each line as a range of a buffer (without its newline); may return a promise to wait for. */
 export type LineHandler = (source: Buffer, start: number, end: number, lineNumber: number) => Promise<void> | undefined
 
+export interface LineOptions {
+  /** Stops reading: the lines read so far are handed over, a last line without its newline is not. */
+  signal?: AbortSignal
+  /**
+   * A line growing past this many bytes goes to onTooLong (which throws) as soon as it does, not when (if ever)
+   * its newline comes: input without newlines cannot take all memory.
+   */
+  maxLineBytes?: number
+  onTooLong?: (lineNumber: number, bytes: number) => Promise<never>
+}
+
 /**
  * Reads lines from chunks of bytes, split on \n (a line may span chunks; bytes are kept as they are, so non-UTF-8
  * lines survive). Each line is handed over as a range of its chunk rather than a slice: on a stream of short
  * lines, an object per line was a large part of produce's time. A returned promise is awaited before the next
- * line: the backpressure.
+ * line: the backpressure. Returns true when a signal stopped it with an unfinished line left unsent.
  */
-export async function readLines(chunks: AsyncIterable<Buffer | string>, onLine: LineHandler): Promise<void> {
+export async function readLines(chunks: AsyncIterable<Buffer | string>, onLine: LineHandler, options: LineOptions = {}): Promise<boolean> {
+  const {signal, maxLineBytes = Infinity, onTooLong} = options
   let carried: Buffer[] = []
+  let carriedBytes = 0
   let lineNumber = 0
-  for await (const input of chunks) {
-    const chunk = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
+  const iterator = chunks[Symbol.asyncIterator]()
+  const stopped = new Promise<IteratorResult<Buffer | string>>((resolve) => {
+    if (signal?.aborted) resolve({done: true, value: undefined})
+    signal?.addEventListener('abort', () => resolve({done: true, value: undefined}), {once: true})
+  })
+  for (;;) {
+    const next = signal ? await Promise.race([iterator.next(), stopped]) : await iterator.next()
+    if (next.done) break
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value
     let start = 0
     let newline = chunk.indexOf(0x0a)
     if (carried.length > 0 && newline !== -1) {
       const line = Buffer.concat([...carried, chunk.subarray(0, newline)])
       carried = []
+      carriedBytes = 0
       const waiting = onLine(line, 0, line.length, ++lineNumber)
       if (waiting) await waiting
       start = newline + 1
@@ -176,10 +197,17 @@ export async function readLines(chunks: AsyncIterable<Buffer | string>, onLine: 
       start = newline + 1
       newline = chunk.indexOf(0x0a, start)
     }
-    if (start < chunk.length) carried.push(chunk.subarray(start))
+    if (start < chunk.length) {
+      carried.push(chunk.subarray(start))
+      carriedBytes += chunk.length - start
+      if (carriedBytes > maxLineBytes && onTooLong) await onTooLong(lineNumber + 1, carriedBytes)
+    }
   }
+  // Its reader may still be waiting for input (a terminal): closing the input is up to whoever opened it.
+  if (signal?.aborted) return carried.length > 0
   if (carried.length > 0) {
     const line = Buffer.concat(carried)
     await onLine(line, 0, line.length, ++lineNumber)
   }
+  return false
 }

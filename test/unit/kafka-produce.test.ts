@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
-import {Readable} from 'node:stream'
+import {once} from 'node:events'
+import {PassThrough, Readable} from 'node:stream'
 import {describe, it} from 'node:test'
 import type {ConsumedRecord, EncodedRecords, KafkaClient, OutgoingRecord, ProducerOptions} from '../../src/kafka/client.ts'
+import {KclError} from '../../src/errors.ts'
 import {MAX_IN_FLIGHT, produce, recordBuilder, type ProduceRequest} from '../../src/kafka/produce.ts'
 import {decodeRecords, encodeRecordBatch, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
 
@@ -14,8 +16,9 @@ function readBack(batch: Buffer): ConsumedRecord[] {
 }
 
 /** A client with one topic of two partitions that records what is sent and how many sends overlap. */
-function fakeClient(maxMessageBytes = 1_048_588) {
+function fakeClient(maxMessageBytes = 1_048_588, failSend?: number) {
   const sends: ConsumedRecord[][] = []
+  const sent = new EventTarget()
   const partitions: (number | undefined)[] = []
   const batchSizes: number[] = []
   let inFlight = 0
@@ -37,15 +40,20 @@ function fakeClient(maxMessageBytes = 1_048_588) {
           sends.push(readBack(batch))
           const partition = Array.isArray(records) ? records[0]?.partition : records.partition
           partitions.push(partition)
+          const number = sends.length - 1
+          sent.dispatchEvent(new Event('send'))
           await new Promise((resolve) => setTimeout(resolve, 1))
           inFlight--
-          return [{partition: partition ?? 0, baseOffset: sends.length * 10}]
+          if (number === failSend) throw new KclError('Kafka refused the batch.')
+          return [{partition: partition ?? 0, baseOffset: (number + 1) * 10}]
         },
         async close() {},
       }
     },
   } as unknown as KafkaClient
-  return {client, sends, partitions, batchSizes, maxInFlight: () => maxInFlight}
+  /** Resolves at the next send (a test waiting for one that never comes fails by its timeout). */
+  const nextSend = () => once(sent, 'send')
+  return {client, sends, partitions, batchSizes, maxInFlight: () => maxInFlight, nextSend}
 }
 
 const request = (overrides: Partial<ProduceRequest>): ProduceRequest => ({
@@ -107,7 +115,7 @@ describe('produce', () => {
   it('refuses a line above the topic\'s limit, after sending the lines before it', async () => {
     const {client, sends} = fakeClient(1000)
     const stdin = Readable.from([Buffer.from(`ok\n${'x'.repeat(2000)}\nnever\n`)])
-    await assert.rejects(produce(client, request({stdin})), /Line 2 is \d+ bytes; topic "t" accepts at most 1000 .*; the 1 messages before it were produced/)
+    await assert.rejects(produce(client, request({stdin})), /Line 2 is \d+ bytes; topic "t" accepts at most 1000 .*; the 1 message before it was produced/)
     assert.deepEqual(sends.flat().map((r) => r.value?.toString()), ['ok'])
   })
 
@@ -147,5 +155,60 @@ describe('produce', () => {
     const first = sends.flat()[0]
     assert.match(first?.key?.toString() ?? '', /^DLV-\d{5}$/)
     assert.equal(JSON.parse(first?.value?.toString() ?? '{}').deliveryId, first?.key?.toString())
+  })
+
+  it('sends a line while the input stays open (linger), then the next one on its own', {timeout: 10_000}, async () => {
+    const {client, sends, nextSend} = fakeClient()
+    const stdin = new PassThrough()
+    const producing = produce(client, request({stdin}))
+    const first = nextSend()
+    stdin.write('first\n')
+    await first
+    assert.deepEqual(sends.flat().map((r) => r.value?.toString()), ['first'], 'sent before more input or its end')
+    const second = nextSend()
+    stdin.write('second\n')
+    await second
+    stdin.end()
+    const result = await producing
+    assert.deepEqual(sends.map((batch) => batch.map((r) => r.value?.toString())), [['first'], ['second']])
+    assert.deepEqual([result.count, result.notSent, result.interrupted], [2, 0, undefined])
+  })
+
+  it('on a signal stops reading, sends the lines read, and counts the unfinished one as not sent', {timeout: 10_000}, async () => {
+    const {client, sends, nextSend} = fakeClient()
+    const stdin = new PassThrough()
+    const interrupted = new AbortController()
+    const producing = produce(client, request({stdin, signal: interrupted.signal}))
+    const sent = nextSend()
+    stdin.write('a\nb\nhal')
+    await sent
+    interrupted.abort('SIGINT')
+    stdin.write('f\nlater\n')
+    const result = await producing
+    assert.deepEqual(sends.flat().map((r) => r.value?.toString()), ['a', 'b'], 'what came after the signal is not read')
+    assert.deepEqual([result.count, result.notSent, result.unanswered, result.interrupted], [2, 1, 0, 'SIGINT'])
+  })
+
+  it('after a failed send, reports exactly the messages Kafka acknowledged, those sent after it included', async () => {
+    const {client, sends} = fakeClient(1000, 2)
+    const lines = Array.from({length: 400}, (_, i) => `line ${i}`).join('\n')
+    const error = await produce(client, request({stdin: Readable.from([Buffer.from(lines)])})).catch((e: unknown) => e as Error)
+    const acknowledged = sends.filter((_, i) => i !== 2).flat().length
+    assert.ok(sends.length > 3, `${sends.length} sends`)
+    assert.match(error.message, new RegExp(`^Kafka refused the batch \\(${acknowledged} messages before it were produced\\)\\.$`))
+  })
+
+  it('refuses a line that never ends once it outgrows the topic\'s limit, without reading on', async () => {
+    const {client, sends} = fakeClient(1000)
+    let chunksRead = 0
+    const endless = Readable.from(
+      (function* () {
+        yield Buffer.from('ok\n')
+        for (;;) yield Buffer.alloc(100, 0x61 + (chunksRead++ % 26))
+      })(),
+    )
+    await assert.rejects(produce(client, request({stdin: endless})), /Line 2 is already over \d+ bytes; topic "t" accepts at most 1000 .*; the 1 message before it was produced/)
+    assert.deepEqual(sends.flat().map((r) => r.value?.toString()), ['ok'])
+    assert.ok(chunksRead < 20, `${chunksRead} chunks read`)
   })
 })

@@ -1,0 +1,13 @@
+import {ACK_WAIT_MS, type ProduceResult} from '../kafka/produce.ts'
+
+const messages = (n: number): string => `${n} message${n === 1 ? '' : 's'}`
+
+/** The line `produce` ends with: how many went in and how fast, or, when interrupted, what did not. */
+export function produceSummary(result: ProduceResult): string {
+  if (result.interrupted) {
+    const unanswered = result.unanswered > 0 ? `, ${result.unanswered} sent without an answer within ${ACK_WAIT_MS / 1000} s (they may still be written)` : ''
+    return `Interrupted (${result.interrupted}): ${result.count} acknowledged, ${result.notSent} not sent${unanswered}; topic ${result.topic}.`
+  }
+  const rate = result.seconds > 0 ? Math.round(result.count / result.seconds) : result.count
+  return `Produced ${messages(result.count)} to ${result.topic} in ${result.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} msg/s).`
+}
