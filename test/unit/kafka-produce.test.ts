@@ -192,7 +192,10 @@ describe('produce', () => {
   it('after a failed send, reports exactly the messages Kafka acknowledged, those sent after it included', async () => {
     const {client, sends} = fakeClient(1000, 2)
     const lines = Array.from({length: 400}, (_, i) => `line ${i}`).join('\n')
-    const error = await produce(client, request({stdin: Readable.from([Buffer.from(lines)])})).catch((e: unknown) => e as Error)
+    const error = await produce(client, request({stdin: Readable.from([Buffer.from(lines)])})).then(
+      () => assert.fail('produce succeeded'),
+      (e: unknown) => e as Error,
+    )
     const acknowledged = sends.filter((_, i) => i !== 2).flat().length
     assert.ok(sends.length > 3, `${sends.length} sends`)
     assert.match(error.message, new RegExp(`^Kafka refused the batch \\(${acknowledged} messages before it were produced\\)\\.$`))
