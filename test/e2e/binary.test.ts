@@ -144,6 +144,19 @@ describe('the standalone kcl binary, with no node and no node_modules', () => {
     assert.deepEqual([record.topic, record.value], [TOPIC, 'hello from the binary'])
   })
 
+  it('produce and consume lz4 and snappy: the WebAssembly codecs are in the bundle', async () => {
+    const topic = `${TOPIC}-codecs`
+    const created = await kclBin(['topic', 'create', topic, '--partitions', '1', ...name])
+    assert.equal(created.exitCode, 0, created.stderr)
+    for (const codec of ['lz4', 'snappy']) {
+      const produced = await kclBin(['produce', topic, `${codec} from the binary`, '--compression', codec, ...name])
+      assert.equal(produced.exitCode, 0, produced.stderr)
+    }
+    const consumed = await kclBin(['consume', topic, '--exit-at-end', '--output', 'raw', ...name])
+    assert.equal(consumed.exitCode, 0, consumed.stderr)
+    assert.equal(consumed.stdout, 'lz4 from the binary\nsnappy from the binary\n')
+  })
+
   it('cluster failover', async () => {
     const failover = await kclBin(['cluster', 'failover', ...name])
     assert.equal(failover.exitCode, 0, failover.stderr)
