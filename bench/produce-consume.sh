@@ -4,14 +4,15 @@
 #   rounds; medians),
 #   produce with each codec in CODECS (default: lz4 snappy zstd gzip) against `kcat -z <codec>`, the same way,
 #   and `kcl topic create` against the seeds' `docker exec … kafka-topics.sh --create`.
-# Usage: [ROUNDS=n] [CODECS="lz4 …"] bench/produce-consume.sh [BOOTSTRAP] [CONTAINER]
+# Usage: [ROUNDS=n] [CODECS="lz4 …"] [KCL_COMMAND=…] bench/produce-consume.sh [BOOTSTRAP] [CONTAINER]
 #   default: starts a kcl cluster "e2e-work-bench" on port 29092 (private KCL_HOME) and removes it after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LINES=${LINES:-1000000}
 NODE=node_modules/.bin/node
-KCL=("$NODE" bin/kcl.js)
+# KCL_COMMAND runs another kcl, e.g. the standalone binary: KCL_COMMAND=dist/kcl-linux-x64
+read -r -a KCL <<< "${KCL_COMMAND:-$NODE bin/kcl.js}"
 WORK=$(mktemp -d)
 export KCL_HOME=${KCL_HOME:-$WORK/home}
 STARTED=""

@@ -153,8 +153,8 @@ export interface LineOptions {
   /** Stops reading: the lines read so far are handed over, a last line without its newline is not. */
   signal?: AbortSignal
   /**
-   * A line growing past this many bytes goes to onTooLong (which throws) as soon as it does, not when (if ever)
-   * its newline comes: input without newlines cannot take all memory.
+   * A line that has grown past this many bytes and goes on in the next chunk goes to onTooLong (which throws)
+   * then, not when (if ever) its newline comes: input without newlines cannot take all memory.
    */
   maxLineBytes?: number
   onTooLong?: (lineNumber: number, bytes: number) => Promise<never>
@@ -182,6 +182,8 @@ export async function readLines(chunks: AsyncIterable<Buffer | string>, onLine: 
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value
     let start = 0
     let newline = chunk.indexOf(0x0a)
+    // Still no end to a line already too long: refuse it now. (Its end in this chunk, or the input's, gives its size.)
+    if (carriedBytes > maxLineBytes && newline === -1 && onTooLong) await onTooLong(lineNumber + 1, carriedBytes + chunk.length)
     if (carried.length > 0 && newline !== -1) {
       const line = Buffer.concat([...carried, chunk.subarray(0, newline)])
       carried = []
@@ -200,7 +202,6 @@ export async function readLines(chunks: AsyncIterable<Buffer | string>, onLine: 
     if (start < chunk.length) {
       carried.push(chunk.subarray(start))
       carriedBytes += chunk.length - start
-      if (carriedBytes > maxLineBytes && onTooLong) await onTooLong(lineNumber + 1, carriedBytes)
     }
   }
   // Its reader may still be waiting for input (a terminal): closing the input is up to whoever opened it.
