@@ -113,12 +113,14 @@ describe('kcl produce as a stream', () => {
     const child = producer('stream-kill')
     // Keep writing until the kill: more lines than kcl can send before it.
     let written = 0
+    child.stdin!.on('error', () => {}) // the pipe breaks at the kill
+    const exited = child.then(() => {})
     const writing = (async () => {
       while (child.exitCode === null && child.signalCode === null && written < 20_000_000) {
         const chunk = Array.from({length: 10_000}, () => `kill ${String(written++).padStart(9, '0')}`).join('\n') + '\n'
-        if (!child.stdin!.write(chunk)) await new Promise((resolve) => child.stdin!.once('drain', resolve))
+        if (!child.stdin!.write(chunk)) await Promise.race([new Promise((resolve) => child.stdin!.once('drain', resolve)), exited])
       }
-    })().catch(() => {})
+    })()
     await waitFor('records arriving', async () => (await highWatermark('stream-kill')) > 100_000)
     child.kill('SIGKILL')
     await child
