@@ -17,7 +17,7 @@ export type Codec = 'gzip' | 'snappy' | 'lz4' | 'zstd'
  * A records section never decompresses to more than this. It keeps a damaged or hostile batch (a snappy length
  * of 2 GiB, a zip bomb) from taking the machine's memory: no producer writes a batch anywhere near it.
  */
-export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
+export const MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024
 
 type Wasm = typeof import('@platformatic/wasm-utils/bundled')
 let wasm: Wasm | undefined
