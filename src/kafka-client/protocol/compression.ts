@@ -4,7 +4,7 @@ import {gunzip, gzip, zstdCompress, zstdDecompress} from 'node:zlib'
 /**
  * Kafka's four codecs. gzip and zstd are Node's zlib, run on its thread pool. snappy and lz4 are
  * @platformatic/wasm-utils (Rust compiled to WebAssembly, in its `bundled` build so it goes into the standalone
- * binary): measured 5–10× faster than kcl's former JavaScript codecs both ways (BENCHMARKS.md). It loads on
+ * binary): measured 2–13× faster than kcl's former JavaScript codecs both ways (BENCHMARKS.md). It loads on
  * first use, so commands that meet neither codec do not pay its ~30 ms.
  *
  * kcl writes what the Java client writes: lz4 frames, and snappy in the xerial framing of snappy-java; it reads
