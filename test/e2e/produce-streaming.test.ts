@@ -142,7 +142,7 @@ describe('kcl produce as a stream', () => {
     child.stdin!.on('error', () => {}) // kcl stops reading: writes after that fail
     for (let i = 0; i < 100; i++) child.stdin!.write('x'.repeat(10_000))
     const result = await child
-    const stderr = String(result.stderr)
+    const stderr = String(result.stderr).replace(/\s*\n ›\s+/g, ' ') // oclif wraps the error at 80 columns
     assert.equal(result.exitCode, 2, stderr)
     assert.match(stderr, /Line 4 is already over \d+ bytes; topic "stream-endless" accepts at most 20000 \(max\.message\.bytes\); the 3 messages before it were produced\./)
     assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace')
