@@ -154,7 +154,7 @@ describe('the standalone kcl binary, with no node and no node_modules', () => {
     }
     const consumed = await kclBin(['consume', topic, '--exit-at-end', '--output', 'raw', ...name])
     assert.equal(consumed.exitCode, 0, consumed.stderr)
-    assert.equal(consumed.stdout, 'lz4 from the binary\nsnappy from the binary\n')
+    assert.equal(consumed.stdout, 'lz4 from the binary\nsnappy from the binary')
   })
 
   it('cluster failover', async () => {

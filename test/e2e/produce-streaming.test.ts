@@ -9,7 +9,7 @@ import {kcl, REPO_ROOT, tempKclHome} from '../support/kcl.ts'
 // signals (a terminal's Ctrl-C, SIGTERM of a pipe), killed with -9 in the middle of a large stream, and
 // refused input; each test counts what really is in its own topic, with kcat and ListOffsets.
 const HOME = tempKclHome()
-const CLUSTER = {name: 'perf-stream', port: 26750}
+const CLUSTER = {name: 'perf-stream', port: 26780}
 const BOOTSTRAP = `localhost:${CLUSTER.port}`
 const B = ['-b', BOOTSTRAP]
 const ENV = {KCL_HOME: HOME}
