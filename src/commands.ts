@@ -17,6 +17,7 @@ import TopicCreate from './commands/topic/create.ts'
 import TopicDelete from './commands/topic/delete.ts'
 import TopicDescribe from './commands/topic/describe.ts'
 import TopicList from './commands/topic/list.ts'
+import Ui from './commands/ui.ts'
 import Up from './commands/up.ts'
 
 export const COMMANDS = {
@@ -37,5 +38,6 @@ export const COMMANDS = {
   'topic:delete': TopicDelete,
   'topic:describe': TopicDescribe,
   'topic:list': TopicList,
+  ui: Ui,
   up: Up,
 }

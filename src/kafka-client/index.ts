@@ -6,8 +6,19 @@
 
 import type {ConnectOptions, KafkaClient} from '../kafka/client.ts'
 
-export {type BrokerAddress} from './connection.ts'
-export {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState, type QuorumInfo} from './probes.ts'
+export {parseAddress, type BrokerAddress} from './connection.ts'
+export {
+  brokerMetadata,
+  clientRoundTrip,
+  clusterMetadata,
+  describeQuorum,
+  firstAnswer,
+  topicPartitions,
+  type BrokerMetadata,
+  type MetadataAnswer,
+  type PartitionState,
+  type QuorumInfo,
+} from './probes.ts'
 
 /** Connects lazily: the client code is only loaded (and the network only touched) when a command needs Kafka. */
 export async function connectKafka(servers: string[], options: ConnectOptions = {}): Promise<KafkaClient> {

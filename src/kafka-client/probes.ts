@@ -85,6 +85,11 @@ export async function topicPartitions(address: BrokerAddress, timeoutMs?: number
   return decodeTopicMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs))
 }
 
+/** One Metadata v5 request for everything: the cluster id, the live brokers and every partition with its offline replicas. */
+export async function clusterMetadata(address: BrokerAddress, timeoutMs?: number): Promise<MetadataAnswer> {
+  return decodeMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 5, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs), 5)
+}
+
 export interface QuorumReplica {
   nodeId: number
   logEndOffset: bigint

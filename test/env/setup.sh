@@ -45,7 +45,7 @@ BASE_PACKAGES="openjdk-17-jre-headless,ca-certificates,procps,hostname,netcat-op
 # Bump when the way the base rootfs is made changes.
 BASE_RECIPE="1 ${BASE_SUITE} minbase ${BASE_PACKAGES}"
 
-APT_PACKAGES=(docker.io docker-compose debootstrap kcat python3-kafka hyperfine)
+APT_PACKAGES=(docker.io docker-compose debootstrap kcat python3-kafka hyperfine chromium)
 
 REBUILD="${KCL_TEST_ENV_REBUILD:-0}"
 STEP="start"
@@ -537,7 +537,7 @@ printf '%s\n' "${KAFKA_IMAGE}" > "${IMAGE_FILE}.tmp"
 mv -f "${IMAGE_FILE}.tmp" "${IMAGE_FILE}"
 
 tools=""
-for t in kcat hyperfine javac; do
+for t in kcat hyperfine javac chromium; do
   if have "${t}"; then tools+="${t} yes, "; else tools+="${t} NO, "; fi
 done
 if python3 -c 'import kafka' >/dev/null 2>&1 || /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1; then
