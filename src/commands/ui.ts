@@ -30,15 +30,17 @@ kcl polls Kafka once for all open pages: one Metadata and one DescribeQuorum req
     if (!isLoopback(validateHost(flags.host))) {
       this.warn(`--host ${flags.host} opens kcl ui to the network: anyone who can reach this machine can read your topics, create topics and produce records.`)
     }
+    // Listening from the start: a Ctrl-C while the server starts stops it as cleanly as one later.
+    const interrupted = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
     const server = await startUiServer(target, {host: flags.host, port: flags.port})
     if (server.portWasBusy) this.logToStderr(`kcl ui: port ${flags.port} is in use; serving on ${server.port} instead.`)
     this.log(`kcl ui: ${server.url}`)
     if (flags.open && canOpenBrowser() && !(await openBrowser(server.url))) this.logToStderr('kcl ui: could not open a browser; open the address above.')
     this.logToStderr('Press Ctrl-C to stop.')
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
+    await interrupted
     await server.close()
     this.logToStderr('kcl ui: stopped.')
   }
