@@ -5,8 +5,8 @@
 //     manifest is computed from the command table (bin/build-fast-path.mjs);
 //  2. the official Node binaries of the project's Node version come from the npm registry (npm pack, cached);
 //  3. `node --build-sea` (this very Node, which must be that same version) puts the loader as main script and the
-//     bundle, manifest and compose templates as assets into each of them. It rewrites ELF, Mach-O and PE alike, so
-//     one Linux machine builds every target.
+//     bundle, manifest, compose templates and kcl ui's page as assets into each of them. It rewrites ELF, Mach-O and
+//     PE alike, so one Linux machine builds every target.
 // The host's binary also gets a V8 code cache trained by a first run; V8 caches differ from build to build, so with
 // --no-code-cache every binary is bit-for-bit reproducible (the others always are).
 // Usage: node bin/build-binary.mjs [--target linux-x64,darwin-arm64,...] [--no-code-cache]   (default: every target)
@@ -19,6 +19,7 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs, promisify} from 'node:util'
 import {build} from 'esbuild'
 import {oclifManifest} from './build-fast-path.mjs'
+import {buildWeb, WEB_OUT} from './build-web.mjs'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const DIST = join(REPO, 'dist')
@@ -202,10 +203,14 @@ async function main() {
 
   const templates = readdirSync(join(REPO, 'compose-templates')).filter((file) => file.endsWith('.yaml')).sort()
   await bundleLoader()
+  // kcl ui's page, served from the binary's assets (src/web-server/assets.ts).
+  await buildWeb()
+  const webFiles = readdirSync(WEB_OUT).sort()
   const assets = {
     'kcl.cjs': await bundle(),
     'oclif.manifest.json': await writeOclifManifest(),
     ...Object.fromEntries(templates.map((file) => [`compose-templates/${file}`, join(REPO, 'compose-templates', file)])),
+    ...Object.fromEntries(webFiles.map((file) => [`web/${file}`, join(WEB_OUT, file)])),
   }
   for (const target of targets) nodeBinary(target)
   const codeCache = targets.includes(HOST_TARGET) && codeCacheWanted ? await trainCodeCache(assets) : undefined

@@ -11,6 +11,10 @@ export const DEFAULT_BASE_PORT = 9092
 export const DEFAULT_HEAP = '512m'
 export const MAX_BROKERS = 9
 
+/** Web UIs `kcl up --ui` can run beside the brokers (compose-templates/ui-<name>.yaml), with their usual ports. */
+export const WEB_UIS = {kafdrop: {port: 9000, title: 'Kafdrop'}, 'kafka-ui': {port: 8080, title: 'kafka-ui'}} as const
+export type WebUi = keyof typeof WEB_UIS
+
 /** Everything that decides what a cluster's compose file looks like; saved beside it so `up` after `down` rebuilds the same cluster. */
 export interface ClusterSpec {
   name: string
@@ -22,6 +26,9 @@ export interface ClusterSpec {
   heap: string
   /** KRaft cluster id the volumes are formatted with; must never change while the volumes exist. */
   clusterId: string
+  /** A web UI container beside the brokers, and its host port. */
+  ui?: WebUi
+  uiPort?: number
 }
 
 export interface SpecRequest {
@@ -31,6 +38,9 @@ export interface SpecRequest {
   image?: string
   expose?: boolean
   heap?: string
+  /** "none" removes a web UI the cluster had. */
+  ui?: WebUi | 'none'
+  uiPort?: number
 }
 
 const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/
@@ -67,6 +77,12 @@ export function validateSpecRequest(request: SpecRequest): void {
   if (request.image !== undefined && !IMAGE_REFERENCE.test(request.image)) {
     throw usageError(`"${request.image}" is not a Docker image reference.`, `Use something like ${DEFAULT_IMAGE} or registry.example.com/kafka:${KAFKA_VERSION}.`)
   }
+  if (request.ui !== undefined && request.ui !== 'none' && !(request.ui in WEB_UIS)) {
+    throw usageError(`--ui must be ${Object.keys(WEB_UIS).join(', ')} or none, not "${request.ui}".`)
+  }
+  if (request.uiPort !== undefined && !(Number.isInteger(request.uiPort) && request.uiPort >= 1024 && request.uiPort <= 65535)) {
+    throw usageError(`--ui-port must be a whole number from 1024 to 65535, not ${request.uiPort}.`)
+  }
   if (request.heap !== undefined && !HEAP_SIZE.test(request.heap)) {
     throw usageError(`--heap must be a size like 512m or 1g, not "${request.heap}".`)
   }
@@ -85,7 +101,16 @@ export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = pr
     expose: request.expose ?? false,
     heap: request.heap ?? DEFAULT_HEAP,
     clusterId: newKraftClusterId(),
+    ...webUi(request),
   }
+}
+
+/** The web UI part of a spec: the one asked for with its port (its usual one by default), none for "none". */
+export function webUi(request: Pick<SpecRequest, 'ui' | 'uiPort'>, saved?: Pick<ClusterSpec, 'ui' | 'uiPort'>): Pick<ClusterSpec, 'ui' | 'uiPort'> {
+  const ui = request.ui === 'none' ? undefined : (request.ui ?? saved?.ui)
+  if (ui === undefined && request.uiPort !== undefined) throw usageError('--ui-port needs a web UI: add --ui kafdrop or --ui kafka-ui.')
+  if (ui === undefined) return {}
+  return {ui, uiPort: request.uiPort ?? (ui === saved?.ui ? saved.uiPort : undefined) ?? WEB_UIS[ui].port}
 }
 
 /** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */

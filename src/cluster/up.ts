@@ -14,6 +14,8 @@ import {
   hostPort,
   newClusterSpec,
   nodeIds,
+  WEB_UIS,
+  webUi,
   validateSpecRequest,
   type ClusterSpec,
   type SpecRequest,
@@ -42,6 +44,8 @@ export interface UpResult {
   clusterId: string
   composeFile: string
   exposed: boolean
+  /** The web UI started beside the brokers (kcl up --ui), and where it is published. */
+  webUi: {name: string; url: string} | undefined
 }
 
 const OVERRIDABLE = ['basePort', 'image', 'expose', 'heap'] as const
@@ -65,6 +69,9 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
     spec = {...saved}
     for (const key of OVERRIDABLE) if (request[key] !== undefined) (spec as unknown as Record<string, unknown>)[key] = request[key]
     if (request.image === undefined && process.env.KCL_KAFKA_IMAGE) spec.image = process.env.KCL_KAFKA_IMAGE
+    delete spec.ui
+    delete spec.uiPort
+    Object.assign(spec, webUi(request, saved))
   } else {
     spec = newClusterSpec({...request, name})
   }
@@ -76,7 +83,7 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
 }
 
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
-  return OVERRIDABLE.every((key) => a[key] === b[key])
+  return OVERRIDABLE.every((key) => a[key] === b[key]) && a.ui === b.ui && a.uiPort === b.uiPort
 }
 
 function brokerLabel(spec: ClusterSpec, nodeId: number): string {
@@ -155,9 +162,10 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
   const compose = plan.compose ?? (await detectCompose())
   const project = composeProjectName(spec.name)
   const timeoutMs = (options.timeoutSeconds ?? DEFAULT_UP_TIMEOUT_SECONDS) * 1000
-  const containers = await clusterContainers(spec.name)
+  // A web UI's container (kcl up --ui) carries the cluster's label but no node id.
+  const brokerContainers = (await clusterContainers(spec.name)).filter((c) => c.nodeId !== undefined)
   const alreadyRunning =
-    saved !== undefined && containers.length === spec.brokers && containers.every((c) => c.state === 'running')
+    saved !== undefined && brokerContainers.length === spec.brokers && brokerContainers.every((c) => c.state === 'running')
   if (alreadyRunning && !sameSpec(saved, spec)) {
     throw usageError(
       `Cluster "${spec.name}" is running with other settings (port ${saved.basePort}, image ${saved.image}).`,
@@ -242,6 +250,7 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
     clusterId: spec.clusterId,
     composeFile,
     exposed: spec.expose,
+    webUi: spec.ui ? {name: WEB_UIS[spec.ui].title, url: `http://localhost:${spec.uiPort}/`} : undefined,
   })
   return {steps, result}
 }

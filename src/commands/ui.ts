@@ -3,7 +3,7 @@ import {KclCommand} from '../base-command.ts'
 import {resolveConnection} from '../cluster/resolve.ts'
 import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
 import {canOpenBrowser, openBrowser} from '../ui/browser.ts'
-import {DEFAULT_HOST, isLoopback, startUiServer, validateHost} from '../web-server/server.ts'
+import {DEFAULT_HOST, isLoopback, validateHost} from '../web-server/address.ts'
 
 export default class Ui extends KclCommand {
   static summary = 'Open a live web view of the cluster: brokers, the real KRaft controller, topics, groups, messages.'
@@ -35,6 +35,8 @@ kcl polls Kafka once for all open pages: one Metadata and one DescribeQuorum req
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
     })
+    // The server and the live model load only for this command, not at every kcl start.
+    const {startUiServer} = await import('../web-server/server.ts')
     const server = await startUiServer(target, {host: flags.host, port: flags.port})
     if (server.portWasBusy) this.logToStderr(`kcl ui: port ${flags.port} is in use; serving on ${server.port} instead.`)
     this.log(`kcl ui: ${server.url}`)

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, MAX_BROKERS} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, MAX_BROKERS, WEB_UIS, type WebUi} from '../cluster/spec.ts'
 import {progressMode, runProgress} from '../ui/progress.ts'
 
 export default class Up extends KclCommand {
@@ -14,6 +14,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     {description: 'Three brokers (9092-9094) with a controller quorum of three', command: '<%= config.bin %> up --brokers 3'},
     {description: 'A second cluster beside the first', command: '<%= config.bin %> up --name dev --brokers 3 --port 19092'},
     {description: 'Show the compose file without starting anything', command: '<%= config.bin %> up --brokers 3 --dry-run'},
+    {description: 'With Kafdrop beside the brokers, on localhost:9000', command: '<%= config.bin %> up --brokers 3 --ui kafdrop'},
   ]
   static enableJsonFlag = true
   static flags = {
@@ -23,13 +24,27 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     port: Flags.integer({char: 'p', description: `host port of broker 1; broker n gets port + n - 1 [default: ${DEFAULT_BASE_PORT}]`, helpValue: 'PORT'}),
     expose: Flags.boolean({description: 'publish broker ports on all network interfaces, not only 127.0.0.1'}),
     heap: Flags.string({description: `Java heap per broker [default: ${DEFAULT_HEAP}]`, helpValue: 'SIZE'}),
+    ui: Flags.option({
+      options: [...(Object.keys(WEB_UIS) as WebUi[]), 'none'] as const,
+      description: 'run a web UI container beside the brokers (its image must be pullable); none removes it',
+    })(),
+    'ui-port': Flags.integer({description: 'host port of the web UI [default: 9000 for kafdrop, 8080 for kafka-ui]', helpValue: 'PORT'}),
     timeout: Flags.integer({description: 'seconds to wait for the cluster to be ready', default: DEFAULT_UP_TIMEOUT_SECONDS, helpValue: 'S'}),
     'dry-run': Flags.boolean({description: 'print the compose file and start nothing'}),
   }
 
   async run(): Promise<UpResult | {composeFile: string}> {
     const {flags} = await this.parse(Up)
-    const request = {name: flags.name, brokers: flags.brokers, basePort: flags.port, image: flags.image, expose: flags.expose || undefined, heap: flags.heap}
+    const request = {
+      name: flags.name,
+      brokers: flags.brokers,
+      basePort: flags.port,
+      image: flags.image,
+      expose: flags.expose || undefined,
+      heap: flags.heap,
+      ui: flags.ui,
+      uiPort: flags['ui-port'],
+    }
     const plan = await planUp(request, {dryRun: flags['dry-run']})
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) process.stdout.write(plan.composeYaml)
@@ -57,6 +72,7 @@ function readyMessage(ready: UpResult): string {
     `  Bootstrap servers (this machine):  ${ready.bootstrapServers}`,
     `  Bootstrap servers (in Docker):     ${ready.dockerBootstrapServers}  (network ${ready.dockerNetwork})`,
     `  Compose file:                      ${ready.composeFile}`,
+    ...(ready.webUi ? [`  ${`${ready.webUi.name}:`.padEnd(34)} ${ready.webUi.url}  (starting; \`kcl ui\` shows the real KRaft controller)`] : []),
     '',
     'Next:',
     `  kcl topic create Delivery --partitions 2${name}`,

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {getAsset, isSea} from 'node:sea'
 import {parse, stringify} from 'yaml'
-import {controllerIds, composeProjectName, hostPort, type ClusterSpec} from '../cluster/spec.ts'
+import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, type ClusterSpec} from '../cluster/spec.ts'
 
 /** docker compose v2 reads the Compose Specification; docker-compose v1 (1.29) needs a `version` and rejects `name`. */
 export type ComposeVariant = 'v2' | 'v1'
@@ -76,6 +76,12 @@ export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant):
     compose.volumes[`kafka-${nodeId}-data`] = {labels: {'com.kcl.cluster': spec.name}}
   }
 
+  if (spec.ui) {
+    const file = `ui-${spec.ui}.yaml`
+    const uiValues = {...values, uiPort: String(spec.uiPort), dockerBootstrapServers: dockerBootstrapServers(spec)}
+    compose.services[spec.ui] = fill(parseTemplate(file).service, uiValues, file)
+  }
+
   const header: {[key: string]: Yaml} = variant === 'v2' ? {name: composeProjectName(spec.name)} : {version: '2.4'}
   return {...header, ...compose}
 }
@@ -83,7 +89,7 @@ export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant):
 /** The compose file for a cluster, as the YAML kcl writes and `kcl up --dry-run` prints. */
 export function renderCompose(spec: ClusterSpec, variant: ComposeVariant): string {
   const base = baseTemplateFor(spec.brokers).file
-  const origin = spec.brokers === 1 || spec.brokers === 3 ? base : `${base} + extra-broker.yaml`
+  const origin = (spec.brokers === 1 || spec.brokers === 3 ? base : `${base} + extra-broker.yaml`) + (spec.ui ? ` + ui-${spec.ui}.yaml` : '')
   return (
     `# Rendered by kcl from compose-templates/${origin} for cluster "${spec.name}" (${spec.brokers} broker(s)).\n` +
     `# kcl rewrites this file on \`kcl up\`; change the cluster with kcl's flags rather than by editing it.\n` +

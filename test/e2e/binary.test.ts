@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import {execa} from 'execa'
-import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {clusterResources} from '../support/docker.ts'
 import {commandLine, FAST_PATH_AND_OCLIF_ARGVS, OCLIF_DEBUG, usageToFlags} from '../support/help.ts'
 import {kafkaImage, kcl, REPO_ROOT, tempKclHome} from '../support/kcl.ts'
+import {eventually, lineMatching} from '../support/wait.ts'
 
 // Issue 7's proof: the standalone binary, copied alone into an empty directory and run where there is no node and no
 // node_modules, drives a whole session on a real 3-broker cluster. One step per command, in the order a user runs them.
@@ -31,7 +32,7 @@ function newestSource(paths: string[]): number {
 }
 
 function binaryIsFresh(): boolean {
-  const inputs = ['src', 'compose-templates', 'package.json', 'package-lock.json', 'bin/build-binary.mjs', 'bin/build-fast-path.mjs'].map((p) =>
+  const inputs = ['src', 'web', 'compose-templates', 'package.json', 'package-lock.json', 'bin/build-binary.mjs', 'bin/build-fast-path.mjs', 'bin/build-web.mjs'].map((p) =>
     join(REPO_ROOT, p),
   )
   try {
@@ -155,6 +156,25 @@ describe('the standalone kcl binary, with no node and no node_modules', () => {
     const consumed = await kclBin(['consume', topic, '--exit-at-end', '--output', 'raw', ...name])
     assert.equal(consumed.exitCode, 0, consumed.stderr)
     assert.equal(consumed.stdout, 'lz4 from the binary\nsnappy from the binary')
+  })
+
+  it('ui serves the same page and assets from inside the binary', async () => {
+    const ui = kclBin(['ui', '--no-open', ...name])
+    const [, url] = await lineMatching(ui.stdout!, /kcl ui: (http:\/\/\S+)\n/)
+    const html = await (await fetch(url!)).text()
+    assert.equal(html, readFileSync(join(REPO_ROOT, 'dist', 'web', 'index.html'), 'utf8'))
+    for (const asset of ['app.js', 'app.css']) {
+      const served = Buffer.from(await (await fetch(new URL(`/assets/${asset}`, url))).arrayBuffer())
+      assert.ok(served.equals(readFileSync(join(REPO_ROOT, 'dist', 'web', asset))), `${asset} as built`)
+    }
+    const snapshot = await eventually('three brokers in the snapshot', async () => {
+      const body = (await (await fetch(new URL('/api/snapshot', url))).json()) as {snapshot: {brokers: {registered: boolean}[]; quorum?: {leaderId: number}}}
+      return body.snapshot.brokers.filter((b) => b.registered).length === 3 && body.snapshot
+    })
+    assert.ok((snapshot.quorum?.leaderId ?? -1) > 0, 'an active controller')
+    ui.kill('SIGINT')
+    const stopped = await ui
+    assert.equal(stopped.exitCode, 0, stopped.stderr)
   })
 
   it('cluster failover', async () => {

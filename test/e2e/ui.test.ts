@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {request} from 'node:http'
 import {createServer, type Server} from 'node:net'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {execa} from 'execa'
 import type {Page} from 'playwright-core'
 import {launchBrowser, screenshot, tableRows, type Browser} from '../support/browser.ts'
+import {hasComposeV2} from '../support/docker.ts'
 import {kcl, tempKclHome} from '../support/kcl.ts'
 import {eventually, lineMatching} from '../support/wait.ts'
 
@@ -175,6 +178,29 @@ describe('kcl ui, whatever Kafka answers', () => {
       assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
     }
   })
+})
+
+describe('kcl up --ui kafdrop|kafka-ui', () => {
+  // No container registry can be reached where kcl is tested, so the Kafdrop and kafka-ui images cannot be pulled and
+  // no such container is started here. What is proven: the compose file kcl writes with the web UI in it, accepted by
+  // both compose variants (kcl down removes every service of that file).
+  for (const ui of ['kafdrop', 'kafka-ui']) {
+    it(`renders ${ui} into a compose file docker compose and docker-compose accept`, async () => {
+      const variants = (await hasComposeV2()) ? (['v2', 'v1'] as const) : (['v1'] as const)
+      for (const variant of variants) {
+        const dry = await kcl(['up', '--name', 'ui-compose', '--brokers', '3', '--port', '26520', '--ui', ui, '--dry-run'], {env: {KCL_HOME: home, KCL_COMPOSE: variant}})
+        assert.equal(dry.exitCode, 0, dry.stderr)
+        assert.match(dry.stdout, new RegExp(`\\n  ${ui}:\\n`))
+        const file = join(home, `ui-compose-${ui}-${variant}.yaml`)
+        writeFileSync(file, dry.stdout)
+        const [program, ...lead] = variant === 'v2' ? ['docker', 'compose'] : ['docker-compose']
+        const config = await execa(program!, [...lead, '--project-name', 'kcl-ui-compose', '--file', file, 'config'], {reject: false})
+        assert.equal(config.exitCode, 0, `${variant}: ${config.stderr}`)
+        assert.match(config.stdout, /127\.0\.0\.1/, 'published on loopback')
+        assert.match(config.stdout, /kafka-1:19092,kafka-2:19092,kafka-3:19092/)
+      }
+    })
+  }
 })
 
 interface Partition {

@@ -4,7 +4,7 @@ import {describe, it} from 'node:test'
 import {parse} from 'yaml'
 import {Ajv2020} from 'ajv/dist/2020.js'
 import {renderCompose, renderComposeObject, type ComposeVariant} from '../../src/compose/render.ts'
-import {newClusterSpec, type ClusterSpec} from '../../src/cluster/spec.ts'
+import {newClusterSpec, webUi, type ClusterSpec} from '../../src/cluster/spec.ts'
 
 // The Compose Specification's JSON schema (Apache-2.0), as shipped in compose-go v2.16.2, which docker compose v2 validates with.
 const schema = JSON.parse(readFileSync(new URL('../fixtures/compose-spec.json', import.meta.url), 'utf8'))
@@ -108,5 +108,34 @@ describe('compose rendering', () => {
     assert.equal(document.networks.default.labels['com.kcl.cluster'], 'test')
     assert.deepEqual(Object.keys(document.volumes), ['kafka-1-data', 'kafka-2-data', 'kafka-3-data', 'kafka-4-data'])
     for (const volume of Object.values(document.volumes)) assert.equal(volume.labels['com.kcl.cluster'], 'test')
+  })
+
+  it('adds Kafdrop or kafka-ui (kcl up --ui) on 127.0.0.1 with the in-Docker broker list, in a file the schema accepts', () => {
+    for (const variant of ['v2', 'v1'] as const) {
+      const kafdrop = newClusterSpec({name: 'test', brokers: 3, ui: 'kafdrop'})
+      const document = parse(renderCompose(kafdrop, variant))
+      assert.equal(validate(document), true, JSON.stringify(validate.errors))
+      assert.deepEqual(Object.keys(document.services), ['kafka-1', 'kafka-2', 'kafka-3', 'kafdrop'])
+      const service = document.services.kafdrop as Service & {image: string}
+      assert.match(service.image, /^obsidiandynamics\/kafdrop:\d/)
+      assert.deepEqual(service.ports, ['127.0.0.1:9000:9000'])
+      assert.equal(service.environment.KAFKA_BROKERCONNECT, 'kafka-1:19092,kafka-2:19092,kafka-3:19092')
+      assert.equal(service.labels['com.kcl.cluster'], 'test')
+      assert.equal(service.labels['com.kcl.node-id'], undefined, 'not a broker')
+    }
+    const kafkaUi = services(newClusterSpec({name: 'test', brokers: 1, ui: 'kafka-ui', uiPort: 18080, expose: true}))['kafka-ui'] as Service & {image: string}
+    assert.match(kafkaUi.image, /kafbat\/kafka-ui:v\d/)
+    assert.deepEqual(kafkaUi.ports, ['0.0.0.0:18080:8080'], 'published like the brokers: everywhere only with --expose')
+    assert.equal(kafkaUi.environment.KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS, 'kafka-1:19092')
+    assert.equal(Object.keys(services(newClusterSpec({name: 'test', ui: 'none'}))).join(), 'kafka-1')
+  })
+
+  it('keeps a saved web UI and its port unless told otherwise; refuses a port without a UI', () => {
+    const saved = {ui: 'kafdrop', uiPort: 19000} as const
+    assert.deepEqual(webUi({}, saved), saved)
+    assert.deepEqual(webUi({ui: 'none'}, saved), {})
+    assert.deepEqual(webUi({ui: 'kafka-ui'}, saved), {ui: 'kafka-ui', uiPort: 8080})
+    assert.throws(() => webUi({uiPort: 9000}), /--ui-port needs a web UI/)
+    assert.throws(() => newClusterSpec({ui: 'akhq' as 'kafdrop'}), /--ui must be kafdrop, kafka-ui or none/)
   })
 })
