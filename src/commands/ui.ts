@@ -20,7 +20,7 @@ kcl polls Kafka once for all open pages: one Metadata and one DescribeQuorum req
     'bootstrap-server': bootstrapServerFlag,
     port: Flags.integer({char: 'p', description: 'port to serve on; 0 or a busy port picks a free one', default: 0, helpValue: 'PORT'}),
     host: Flags.string({description: `address to serve on; anything but loopback opens the page to your network`, default: DEFAULT_HOST, helpValue: 'HOST'}),
-    open: Flags.boolean({description: 'open the page in the default browser (not in CI)', default: true, allowNo: true}),
+    'no-open': Flags.boolean({description: 'do not open the page in a browser (never opened in CI or without a display)'}),
   }
 
   async run(): Promise<void> {
@@ -40,7 +40,7 @@ kcl polls Kafka once for all open pages: one Metadata and one DescribeQuorum req
     const server = await startUiServer(target, {host: flags.host, port: flags.port})
     if (server.portWasBusy) this.logToStderr(`kcl ui: port ${flags.port} is in use; serving on ${server.port} instead.`)
     this.log(`kcl ui: ${server.url}`)
-    if (flags.open && canOpenBrowser() && !(await openBrowser(server.url))) this.logToStderr('kcl ui: could not open a browser; open the address above.')
+    if (!flags['no-open'] && canOpenBrowser() && !(await openBrowser(server.url))) this.logToStderr('kcl ui: could not open a browser; open the address above.')
     this.logToStderr('Press Ctrl-C to stop.')
     await interrupted
     await server.close()
