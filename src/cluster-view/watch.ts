@@ -22,8 +22,10 @@ export interface WatchUpdate {
   events: TimelineEvent[]
 }
 
-/** Requests the polls made so far: the load an open `kcl ui` puts on the cluster. */
+/** Requests the polls made so far: the load an open `kcl ui` puts on the cluster, whatever the number of pages. */
 export interface PollCounts {
+  /** Milliseconds since the epoch when polling started. */
+  since: number
   metadata: number
   quorum: number
   slowPolls: number
@@ -43,7 +45,7 @@ export class ClusterWatch {
   private loops: Promise<void>[] = []
   private current: ClusterSnapshot
   private lastJson = ''
-  readonly counts: PollCounts = {metadata: 0, quorum: 0, slowPolls: 0}
+  readonly counts: PollCounts = {since: Date.now(), metadata: 0, quorum: 0, slowPolls: 0}
   private readonly seen: Observations
 
   constructor(reader: ClusterReader, options: WatchOptions = {}) {

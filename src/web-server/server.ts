@@ -123,7 +123,7 @@ export async function startUiServer(target: ConnectionTarget, options: UiServerO
     if (req.method === 'GET') {
       const asset = path === '/' ? 'index.html' : /^\/assets\/(app\.(?:js|css))$/.exec(path)?.[1]
       if (asset !== undefined) return serveAsset(res, assets.get(asset as AssetFile)!)
-      if (path === '/api/snapshot') return sendJson(res, 200, {snapshot: watch.snapshot(), events: watch.events()})
+      if (path === '/api/snapshot') return sendJson(res, 200, {snapshot: watch.snapshot(), events: watch.events(), polls: watch.counts})
       if (path === '/api/events') return openStream(req, res)
       const records = /^\/api\/topics\/([^/]+)\/partitions\/(\d+)\/records$/.exec(path)
       if (records) return sendJson(res, 200, await latestRecords(decodeURIComponent(records[1]!), Number(records[2]), Number(url.searchParams.get('count') ?? 20)))

@@ -207,6 +207,8 @@ interface Partition {
   partition: number
   leader: number
   isr: number[]
+  low?: number
+  high?: number
 }
 
 interface Snapshot {
@@ -250,7 +252,8 @@ describe('kcl ui on a real 3-broker cluster, with a producer and a consumer grou
     const snapshot = await eventually('a snapshot with the topic and three serving brokers', async () => {
       const body = (await (await fetch(new URL('/api/snapshot', url))).json()) as {snapshot: Snapshot}
       const {brokers, topics} = body.snapshot
-      return brokers.length === 3 && brokers.every((b) => b.registered && b.container === 'running') && topics.some((t) => t.name === TOPIC) && body.snapshot
+      const offsetsRead = topics.find((t) => t.name === TOPIC)?.partitions.every((p) => p.low === 0 && p.high !== undefined)
+      return brokers.length === 3 && brokers.every((b) => b.registered && b.container === 'running') && offsetsRead && body.snapshot
     })
     assert.equal(snapshot.quorum.leaderId, status.activeController, 'the active controller from DescribeQuorum, as kcl status says')
     assert.deepEqual(snapshot.quorum.voters.map((v) => v.nodeId), [1, 2, 3])
@@ -319,6 +322,7 @@ describe('kcl ui on a real 3-broker cluster, with a producer and a consumer grou
     }, 60_000, async () => (await timeline.textContent()) ?? '')
     assert.equal(await page.evaluate('window.kclNotReloaded'), true, 'the page was never reloaded')
     await screenshot(page, 'ui-after-failover')
+    await screenshot(page, 'ui-after-failover-viewport', {viewport: true})
 
     const producer = background[0]!
     producer.kill('SIGINT')

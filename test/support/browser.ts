@@ -33,10 +33,11 @@ export async function launchBrowser(): Promise<Browser> {
   }
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** The whole page, or with `viewport` only what a person sees first. */
+export async function screenshot(page: Page, name: string, options: {viewport?: boolean} = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, {recursive: true})
   const path = join(SCREENSHOTS, `${name}.png`)
-  await page.screenshot({path, fullPage: true})
+  await page.screenshot({path, fullPage: !options.viewport})
   return path
 }
 

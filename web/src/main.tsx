@@ -77,4 +77,7 @@ function App() {
   )
 }
 
-render(<App />, document.getElementById('app')!)
+const root = document.getElementById('app')!
+// Preact renders beside what is there: the loading line goes first.
+root.replaceChildren()
+render(<App />, root)

@@ -91,7 +91,7 @@ const headerText = (headers: JsonRecord['headers']): string =>
     .flatMap(([key, values]) => (Array.isArray(values) ? values : [values]).map((v) => `${key}=${pretty(v)}`))
     .join('\n')
 
-const RECORD_COUNT = 20
+const RECORD_COUNT = 10
 
 /** The latest records of one partition, fetched again whenever its end offset moves. */
 function Messages({topic, partition}: {topic: string; partition: PartitionView}) {
@@ -120,6 +120,7 @@ function Messages({topic, partition}: {topic: string; partition: PartitionView})
       {records === undefined ? (
         <p>Reading {topic}[{partition.partition}]…</p>
       ) : (
+        <div class="scroll">
         <table class="records">
           <caption>{caption}{records.length === 0 ? ': none yet' : `, newest first (${records.length})`}</caption>
           <thead>
@@ -137,6 +138,7 @@ function Messages({topic, partition}: {topic: string; partition: PartitionView})
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   )
