@@ -10,6 +10,8 @@ export interface BrokerView {
   nodeId: number
   /** Where clients reach it: the advertised address, or for a kcl cluster's stopped broker its published one. */
   address: string
+  /** A broker (seen in the cluster metadata, or one of a kcl cluster's nodes), not a dedicated KRaft controller. */
+  broker: boolean
   /** Listed in the cluster metadata: registered with the controller and serving. */
   registered: boolean
   /** Docker's container state (running, exited, …) for kcl's own clusters; undefined for any other Kafka. */
@@ -93,7 +95,7 @@ export interface Observations {
   metadataError: string | undefined
   quorum: QuorumInfo | undefined
   quorumError: string | undefined
-  /** Nodes known to exist even when not in the metadata: a kcl cluster's, or every broker seen so far. */
+  /** Brokers known even when not in the metadata: a kcl cluster's nodes, and every broker seen so far. */
   knownNodes: Map<number, string>
   containers: Map<number, {state: string; health: string | undefined}> | undefined
   offsets: Map<string, PartitionOffsets[]>
@@ -168,6 +170,7 @@ function brokerViews(seen: Observations, quorum: QuorumView | undefined): Broker
     return {
       nodeId,
       address: listed.get(nodeId) ?? seen.knownNodes.get(nodeId) ?? 'unknown',
+      broker: listed.has(nodeId) || seen.knownNodes.has(nodeId),
       registered: listed.has(nodeId),
       container: container?.state,
       health: container?.health,

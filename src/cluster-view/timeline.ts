@@ -20,12 +20,17 @@ type Change = Omit<TimelineEvent, 'id' | 'at'>
 const ids = (list: number[]): string => list.join(',') || 'none'
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
-/** A controller is in trouble when the quorum does not answer, has no leader, or its leader's node is down. */
+/**
+ * A controller is in trouble when the quorum does not answer, has no leader, or its leader's node is going down: no
+ * longer serving clients (a stopping node leaves the broker list before the quorum elects another leader) or its
+ * container stopped. A dedicated controller, never in the broker list, is judged by the quorum alone.
+ */
 function controllerMissing(snapshot: ClusterSnapshot): boolean {
   const quorum = snapshot.quorum
   if (!quorum || snapshot.quorumError !== undefined || quorum.leaderId < 0) return true
   const node = snapshot.brokers.find((b) => b.nodeId === quorum.leaderId)
-  return node !== undefined && (node.container !== undefined ? node.container !== 'running' : !node.registered)
+  if (!node?.broker || (node.container === undefined && !snapshot.reachable)) return false
+  return !node.registered || (node.container !== undefined && node.container !== 'running')
 }
 
 function nodeChanges(before: BrokerView[], after: BrokerView[]): Change[] {
@@ -37,7 +42,7 @@ function nodeChanges(before: BrokerView[], after: BrokerView[]): Change[] {
       const text = node.container === 'running' ? 'started' : was.container === 'running' ? `stopped (container ${node.container})` : `container ${node.container}`
       changes.push({kind: 'node', text: `node ${node.nodeId} ${text}`})
     }
-    if (was.registered !== node.registered) {
+    if (was.registered !== node.registered && node.broker) {
       changes.push({kind: 'node', text: `node ${node.nodeId} ${node.registered ? 'serves clients again' : 'no longer serves clients'}`})
     }
   }
@@ -157,7 +162,7 @@ export class Timeline {
           ? 'the metadata quorum does not answer'
           : after.quorum && after.quorum.leaderId < 0
             ? 'the metadata quorum has no leader: an election is under way'
-            : `node ${last.nodeId}, the active controller, is down`
+            : `node ${last.nodeId}, the active controller, is going down`
       return [{kind: 'controller', text: `${why} (last active controller: node ${last.nodeId}, epoch ${last.epoch})`}]
     }
     const quorum = after.quorum!

@@ -115,6 +115,7 @@ export class ClusterWatch {
     if (metadata.status === 'fulfilled') {
       this.seen.metadata = metadata.value
       this.seen.metadataError = undefined
+      for (const b of metadata.value.brokers) if (!this.seen.knownNodes.has(b.nodeId)) this.seen.knownNodes.set(b.nodeId, `${b.host}:${b.port}`)
     } else {
       this.seen.metadataError = message(metadata.reason)
     }

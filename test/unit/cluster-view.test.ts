@@ -100,6 +100,28 @@ describe('the event timeline', () => {
     assert.deepEqual(timeline.events.map((e) => e.id), Array.from({length: timeline.events.length}, (_, i) => i + 1))
   })
 
+  it("times the election from the moment the controller's node stops serving, while the quorum still names it", () => {
+    const timeline = new Timeline()
+    timeline.observe(snapshot(0, {metadata: metadata([1, 2, 3], [1, 2, 3], inSync), quorum: quorum(3, 7)}))
+    const leaving = timeline.observe(snapshot(1000, {metadata: metadata([1, 2], [1, 2, 1], inSync), quorum: quorum(3, 7)}))
+    assert.deepEqual(leaving.map((e) => e.text).slice(0, 2), ['node 3 no longer serves clients', 'node 3, the active controller, is going down (last active controller: node 3, epoch 7)'])
+    const elected = timeline.observe(snapshot(3100, {metadata: metadata([1, 2], [1, 2, 1], inSync), quorum: quorum(2, 8)}))
+    assert.deepEqual(elected.map((e) => e.text), ['node 2 became the active controller (epoch 8) after 2.1 s'])
+  })
+
+  it('leaves a dedicated controller, never in the broker list, to the quorum', () => {
+    const timeline = new Timeline()
+    const any = (at: number, leader: number) =>
+      assembleSnapshot({cluster: undefined, bootstrapServers: ['b:9092']}, observed({metadata: metadata([1, 2, 3], [1, 2, 3], inSync), quorum: quorum(leader, 7), knownNodes: new Map(), containers: undefined}), at)
+    const shot = any(0, 3)
+    timeline.observe(shot)
+    assert.deepEqual(timeline.observe(any(1000, 3)), [])
+    const voters = {...quorum(9, 7), voters: [9, 10, 11].map((nodeId) => ({nodeId, logEndOffset: 5n}))}
+    const dedicated = assembleSnapshot({cluster: undefined, bootstrapServers: ['b:9092']}, observed({metadata: metadata([1, 2, 3], [1, 2, 3], inSync), quorum: voters, knownNodes: new Map(), containers: undefined}), 2000)
+    assert.equal(dedicated.brokers.find((b) => b.nodeId === 9)?.broker, false)
+    assert.deepEqual(timeline.observe(dedicated).map((e) => e.text), ['node 9 became the active controller (epoch 7)'])
+  })
+
   it('says nothing when nothing changed, and keeps only the last events', () => {
     const timeline = new Timeline(2)
     const same = {metadata: metadata([1, 2, 3], [1, 2, 3], inSync), quorum: quorum(1, 7)}

@@ -9,6 +9,7 @@ function controllerText(snapshot: ClusterSnapshot): string {
 }
 
 function kafkaState(broker: BrokerView): string {
+  if (!broker.broker) return 'controller only'
   if (broker.registered) return 'serving'
   return broker.container !== undefined && broker.container !== 'running' ? 'stopped' : 'not registered'
 }
@@ -64,7 +65,7 @@ export function ClusterSection({snapshot}: {snapshot: ClusterSnapshot}) {
             <tr key={b.nodeId}>
               <th scope="row">{b.nodeId}</th>
               <td>{b.address}</td>
-              <td class={b.registered ? 'good' : 'bad'}>{kafkaState(b)}</td>
+              <td class={b.registered || !b.broker ? 'good' : 'bad'}>{kafkaState(b)}</td>
               <td>{containerState(b)}</td>
               <td class={b.quorumRole === 'active controller' ? 'good' : undefined}>{b.quorumRole ?? 'broker only'}</td>
             </tr>
