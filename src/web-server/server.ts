@@ -74,6 +74,14 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   throw new HttpError(400, 'The request body is not a JSON object.')
 }
 
+function pathPart(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded)
+  } catch {
+    throw new HttpError(400, `"${encoded}" is not a valid URL path part.`)
+  }
+}
+
 function optionalInteger(body: Record<string, unknown>, field: string): number | undefined {
   const value = body[field]
   if (value === undefined || value === null || value === '') return undefined
@@ -126,7 +134,7 @@ export async function startUiServer(target: ConnectionTarget, options: UiServerO
       if (path === '/api/snapshot') return sendJson(res, 200, {snapshot: watch.snapshot(), events: watch.events(), polls: watch.counts})
       if (path === '/api/events') return openStream(req, res)
       const records = /^\/api\/topics\/([^/]+)\/partitions\/(\d+)\/records$/.exec(path)
-      if (records) return sendJson(res, 200, await latestRecords(decodeURIComponent(records[1]!), Number(records[2]), Number(url.searchParams.get('count') ?? 20)))
+      if (records) return sendJson(res, 200, await latestRecords(pathPart(records[1]!), Number(records[2]), Number(url.searchParams.get('count') ?? 20)))
       throw new HttpError(404, `Nothing at ${path}.`)
     }
     if (req.method === 'POST') {
@@ -135,7 +143,7 @@ export async function startUiServer(target: ConnectionTarget, options: UiServerO
       if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'Actions are only taken from kcl ui\'s own page.')
       if (path === '/api/topics') return sendJson(res, 201, await createTopic(await readJson(req)))
       const produce = /^\/api\/topics\/([^/]+)\/records$/.exec(path)
-      if (produce) return sendJson(res, 201, await produceRecord(decodeURIComponent(produce[1]!), await readJson(req)))
+      if (produce) return sendJson(res, 201, await produceRecord(pathPart(produce[1]!), await readJson(req)))
       throw new HttpError(404, `Nothing at ${path}.`)
     }
     res.setHeader('allow', 'GET, POST')

@@ -138,6 +138,7 @@ describe('kcl ui, whatever Kafka answers', () => {
     const crossSite = await postJson(new URL('/api/topics', url).href, {name: 'x'}, {origin: 'http://evil.example'})
     assert.equal(crossSite.status, 403, 'another origin cannot act')
     assert.equal((await fetch(new URL('/nothing-here', url))).status, 404)
+    assert.equal((await fetch(new URL('/api/topics/%E0%A4%A/partitions/0/records', url))).status, 400, 'a broken topic name in the path is bad input')
 
     const stopped = await stopUi(ui)
     assert.equal(stopped.exitCode, 0, stopped.stderr)
