@@ -41,13 +41,11 @@ export interface NewRecordRequest {
   value: string
   key?: string
   partition?: number
-  /** key=value, as `kcl produce --header` takes them. */
-  headers?: string[]
 }
 
 export class ClusterReader {
   readonly target: ConnectionTarget
-  private client: KafkaClient | undefined
+  private client: Promise<KafkaClient> | undefined
   /** Brokers seen in metadata: asked too when the bootstrap servers are down. */
   private readonly seenAddresses = new Map<string, BrokerAddress>()
 
@@ -91,13 +89,13 @@ export class ClusterReader {
 
   /** The shared client; dropped after a failure so the next poll starts afresh (e.g. once the cluster is back up). */
   private async withClient<T>(work: (client: KafkaClient) => Promise<T>): Promise<T> {
-    this.client ??= await connectKafka(this.target.servers, {clientId: 'kcl-ui'})
-    const client = this.client
+    const connecting = (this.client ??= connectKafka(this.target.servers, {clientId: 'kcl-ui'}))
+    const client = await connecting
     try {
       return await work(client)
     } catch (error) {
       // Bad input (a topic that exists, a record too large) says nothing about the connection.
-      if (this.client === client && !(error instanceof KclError && error.exitCode === ExitCode.usage)) {
+      if (this.client === connecting && !(error instanceof KclError && error.exitCode === ExitCode.usage)) {
         this.client = undefined
         await client.close().catch(() => {})
       }
@@ -157,7 +155,7 @@ export class ClusterReader {
         messages: [request.value],
         input: 'text',
         key: request.key,
-        headers: request.headers ?? [],
+        headers: [],
         partition: request.partition,
         acks: 'all',
         compression: 'none',
@@ -169,7 +167,8 @@ export class ClusterReader {
   }
 
   async close(): Promise<void> {
-    await this.client?.close().catch(() => {})
+    const client = this.client
     this.client = undefined
+    await client?.then((c) => c.close()).catch(() => {})
   }
 }
