@@ -35,10 +35,12 @@ function controllerMissing(snapshot: ClusterSnapshot): boolean {
 
 function nodeChanges(before: BrokerView[], after: BrokerView[]): Change[] {
   const changes: Change[] = []
+  // The first look at the containers comes a moment after the first snapshot: that is no change.
+  const containersSeen = before.some((b) => b.container !== undefined)
   for (const node of after) {
     const was = before.find((b) => b.nodeId === node.nodeId)
     if (!was) continue
-    if (was.container !== node.container && node.container !== undefined) {
+    if (containersSeen && was.container !== node.container && node.container !== undefined) {
       const text = node.container === 'running' ? 'started' : was.container === 'running' ? `stopped (container ${node.container})` : `container ${node.container}`
       changes.push({kind: 'node', text: `node ${node.nodeId} ${text}`})
     }

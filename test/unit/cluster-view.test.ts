@@ -125,7 +125,8 @@ describe('the event timeline', () => {
   it('says nothing when nothing changed, and keeps only the last events', () => {
     const timeline = new Timeline(2)
     const same = {metadata: metadata([1, 2, 3], [1, 2, 3], inSync), quorum: quorum(1, 7)}
-    timeline.observe(snapshot(0, same))
+    timeline.observe(snapshot(0, {...same, containers: undefined}))
+    assert.deepEqual(timeline.observe(snapshot(500, same)), [], 'the containers seen for the first time are no news')
     assert.deepEqual(timeline.observe(snapshot(1000, same)), [])
     timeline.observe(snapshot(2000, {...same, metadata: metadata([1, 2, 3], [2, 2, 3], inSync)}))
     timeline.observe(snapshot(3000, {...same, metadata: metadata([1, 2, 3], [1, 2, 3], inSync)}))

@@ -32,7 +32,7 @@ function QuorumTable({quorum}: {quorum: QuorumView}) {
           <tr key={`${r.role}-${r.nodeId}`}>
             <th scope="row">{r.nodeId}</th>
             <td class={r.role.startsWith('leader') ? 'good' : undefined}>{r.role}</td>
-            <td class="number">{r.logEndOffset}</td>
+            <td class="number">{r.logEndOffset < 0 ? 'unknown' : r.logEndOffset}</td>
             <td class="number">{r.lag}</td>
           </tr>
         ))}
