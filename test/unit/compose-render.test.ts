@@ -85,6 +85,9 @@ describe('compose rendering', () => {
         assert.equal(node.environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, internal)
         assert.equal(node.environment.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR, internal)
         assert.equal(node.environment.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR, internalIsr)
+        // Share groups keep their state in __share_group_state, created with these on the first share group.
+        assert.equal(node.environment.KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR, internal)
+        assert.equal(node.environment.KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR, internalIsr)
         assert.equal(node.environment.KAFKA_DEFAULT_REPLICATION_FACTOR, defaultRf)
         assert.equal(node.environment.KAFKA_MIN_INSYNC_REPLICAS, minIsr)
       }
