@@ -201,7 +201,8 @@ async function main() {
   mkdirSync(WORK, {recursive: true})
   mkdirSync(DIST, {recursive: true})
 
-  const templates = readdirSync(join(REPO, 'compose-templates')).filter((file) => file.endsWith('.yaml')).sort()
+  // The data files kcl reads with readPackageFile (src/package-files.ts), under their paths in the package.
+  const dataFiles = ['compose-templates', 'completion-scripts'].flatMap((dir) => readdirSync(join(REPO, dir)).sort().map((file) => `${dir}/${file}`))
   await bundleLoader()
   // kcl ui's page, served from the binary's assets (src/web-server/assets.ts).
   await buildWeb()
@@ -209,7 +210,7 @@ async function main() {
   const assets = {
     'kcl.cjs': await bundle(),
     'oclif.manifest.json': await writeOclifManifest(),
-    ...Object.fromEntries(templates.map((file) => [`compose-templates/${file}`, join(REPO, 'compose-templates', file)])),
+    ...Object.fromEntries(dataFiles.map((path) => [path, join(REPO, path)])),
     ...Object.fromEntries(webFiles.map((file) => [`web/${file}`, join(WEB_OUT, file)])),
   }
   for (const target of targets) nodeBinary(target)

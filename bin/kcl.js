@@ -1,17 +1,36 @@
 #!/usr/bin/env node
-// --version and help are answered from package.json and oclif.manifest.json without loading oclif, which alone takes
-// several times Node's own start-up; every other command line goes to oclif. This file imports nothing statically and
-// requires the answers from one CommonJS bundle (dist/fast-path.cjs, see bin/build-fast-path.mjs): loading ES modules
-// would cost several ms more.
-const {createRequire} = process.getBuiltinModule('node:module')
-const {existsSync, readFileSync} = process.getBuiltinModule('node:fs')
-const {answerWithoutOclif} = createRequire(import.meta.url)('../dist/fast-path.cjs')
+// First the Node check: this file must parse and run on any Node that runs ES modules with top-level await (14.8 and
+// later), so that a Node older than package.json's engines (the one place the floor is written) gets one line and
+// exit 1 instead of a stack trace from code written for a newer one.
+//
+// Then --version and help are answered from package.json and oclif.manifest.json without loading oclif, which alone
+// takes several times Node's own start-up, and shell completion (`kcl __complete …`) without oclif too; every other
+// command line goes to oclif. The answers are required from one CommonJS bundle (dist/fast-path.cjs, see
+// bin/build-fast-path.mjs): loading ES modules would cost several ms more.
+const {readFileSync, existsSync} = process.getBuiltinModule ? process.getBuiltinModule('node:fs') : await import('node:fs')
 
 const readJson = (url) => JSON.parse(readFileSync(url, 'utf8'))
-const manifestUrl = new URL('../oclif.manifest.json', import.meta.url)
 const packageJson = readJson(new URL('../package.json', import.meta.url))
 
-if (!answerWithoutOclif(process.argv.slice(2), packageJson, () => (existsSync(manifestUrl) ? readJson(manifestUrl) : undefined))) {
+const floor = /^>=\s*(\d+)\.(\d+)(?:\.(\d+))?$/.exec(packageJson.engines.node)
+const wanted = floor && [floor[1], floor[2], floor[3] || 0].map(Number)
+const running = process.versions.node.split('.').map(Number)
+const tooOld = wanted && (running[0] - wanted[0] || running[1] - wanted[1] || running[2] - wanted[2]) < 0
+if (tooOld) {
+  process.stderr.write(`kcl needs Node ${packageJson.engines.node.replace(/^>=\s*/, '')} or newer; this is ${process.versions.node} — or use the standalone binary\n`)
+  process.exit(1)
+}
+
+const {createRequire} = process.getBuiltinModule('node:module')
+const {answerWithoutOclif} = createRequire(import.meta.url)('../dist/fast-path.cjs')
+const manifestUrl = new URL('../oclif.manifest.json', import.meta.url)
+const readManifest = () => (existsSync(manifestUrl) ? readJson(manifestUrl) : undefined)
+const argv = process.argv.slice(2)
+
+if (argv[0] === '__complete') {
+  const {printCompletions} = await import('../dist/completion/complete-command.js')
+  await printCompletions(argv.slice(1), packageJson, readManifest)
+} else if (!answerWithoutOclif(argv, packageJson, readManifest)) {
   // V8's compiled code for oclif, kcl and their dependencies, kept in the OS's temp directory: runs after the first
   // start ~10% faster (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
   process.getBuiltinModule('node:module').enableCompileCache()

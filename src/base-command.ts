@@ -2,6 +2,7 @@ import {Command, Errors} from '@oclif/core'
 import {KclError} from './errors.ts'
 import {helpCliOf} from './help/oclif-help.ts'
 import {helpLayout, renderCommandHelp} from './help/render.ts'
+import {runnable} from './ui/invocation.ts'
 
 /** oclif's parse errors (unknown flag, missing or unexpected argument) that want the command's usage below them. */
 type ParseErrorWithUsage = Errors.CLIError & {showHelp: true}
@@ -22,7 +23,7 @@ export abstract class KclCommand extends Command {
 
   protected async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (err instanceof KclError) {
-      return this.error(err.message, {exit: err.exitCode, suggestions: err.hint ? [err.hint] : undefined})
+      return this.error(runnable(err.message), {exit: err.exitCode, suggestions: err.hint ? [runnable(err.hint)] : undefined})
     }
     if (wantsUsage(err) && this.id && !this.jsonEnabled()) {
       // oclif's error handler would print the usage with its own renderer: print kcl's, the text --help shows, and

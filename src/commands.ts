@@ -5,6 +5,7 @@ import BrokerStart from './commands/broker/start.ts'
 import BrokerStop from './commands/broker/stop.ts'
 import ClusterFailover from './commands/cluster/failover.ts'
 import ClusterRestore from './commands/cluster/restore.ts'
+import Completion from './commands/completion.ts'
 import Consume from './commands/consume.ts'
 import Doctor from './commands/doctor.ts'
 import Down from './commands/down.ts'
@@ -26,6 +27,7 @@ export const COMMANDS = {
   'broker:stop': BrokerStop,
   'cluster:failover': ClusterFailover,
   'cluster:restore': ClusterRestore,
+  completion: Completion,
   consume: Consume,
   doctor: Doctor,
   down: Down,

@@ -5,7 +5,13 @@ import packageJson from '../../package.json' with {type: 'json'}
 
 /** The Kafka release kcl's templates are written and tested for. */
 export const KAFKA_VERSION: string = packageJson.config.kafkaVersion
-export const DEFAULT_IMAGE = `apache/kafka:${KAFKA_VERSION}`
+/**
+ * The oldest Kafka `--kafka-version` accepts: the first release with an official apache/kafka image, whose environment
+ * contract (KafkaDockerWrapper) kcl's templates use. The e2e suite runs a cluster of it.
+ */
+export const OLDEST_KAFKA_VERSION: string = packageJson.config.oldestKafkaVersion
+export const KAFKA_REPOSITORY = 'apache/kafka'
+export const DEFAULT_IMAGE = `${KAFKA_REPOSITORY}:${KAFKA_VERSION}`
 export const DEFAULT_CLUSTER_NAME = 'local'
 export const DEFAULT_BASE_PORT = 9092
 export const DEFAULT_HEAP = '512m'
@@ -86,6 +92,39 @@ export function validateSpecRequest(request: SpecRequest): void {
   if (request.heap !== undefined && !HEAP_SIZE.test(request.heap)) {
     throw usageError(`--heap must be a size like 512m or 1g, not "${request.heap}".`)
   }
+}
+
+const KAFKA_RELEASE = /^(\d+)\.(\d+)\.(\d+)$/
+
+/** Compares two Kafka releases like 3.9.1 and 4.0.0: negative when a is older. */
+export function compareKafkaVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => (KAFKA_RELEASE.exec(v) ?? []).slice(1).map(Number))
+  return (x?.[0] ?? 0) - (y?.[0] ?? 0) || (x?.[1] ?? 0) - (y?.[1] ?? 0) || (x?.[2] ?? 0) - (y?.[2] ?? 0)
+}
+
+/**
+ * The image of a Kafka release, `apache/kafka:<version>`, or from the repository in KCL_KAFKA_REPOSITORY (a registry
+ * mirror of apache/kafka). Refuses what is not a release and releases older than kcl's templates can run.
+ */
+export function kafkaVersionImage(version: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!KAFKA_RELEASE.test(version)) {
+    throw usageError(`--kafka-version must be a Kafka release like ${KAFKA_VERSION}, not "${version}".`, `Use e.g. --kafka-version ${OLDEST_KAFKA_VERSION} or --kafka-version ${KAFKA_VERSION}.`)
+  }
+  if (compareKafkaVersions(version, OLDEST_KAFKA_VERSION) < 0) {
+    throw usageError(
+      `Kafka ${version} is older than kcl can run: its KRaft templates need Kafka ${OLDEST_KAFKA_VERSION} or newer (the first apache/kafka image).`,
+      `Use --kafka-version ${OLDEST_KAFKA_VERSION} or newer, or --image with an image of your own that honours the apache/kafka contract.`,
+    )
+  }
+  const image = `${env.KCL_KAFKA_REPOSITORY || KAFKA_REPOSITORY}:${version}`
+  validateSpecRequest({image})
+  return image
+}
+
+/** The Kafka release an image's tag names (apache/kafka:3.9.1 → 3.9.1), if it names one. */
+export function kafkaVersionOfImage(image: string): string | undefined {
+  const tag = /:([^/:@]+)(?:@sha256:[a-f0-9]{64})?$/.exec(image)?.[1]
+  return tag !== undefined && KAFKA_RELEASE.test(tag) ? tag : undefined
 }
 
 /** A new spec from what the user asked for, with kcl's defaults for the rest. */

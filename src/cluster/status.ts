@@ -1,4 +1,4 @@
-import {clusterContainers} from '../docker/containers.ts'
+import {clusterContainers, listContainerDirectory} from '../docker/containers.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka-client/index.ts'
 import {controllerIds, hostBootstrapServers, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
 import {requireSpec} from './resolve.ts'
@@ -16,6 +16,8 @@ export interface BrokerStatus {
   /** Registered with the controller and serving, as seen from a running broker. */
   registered: boolean
   activeController: boolean
+  /** The Kafka release the broker's container runs, read from its jars; undefined when it is not running. */
+  kafkaVersion: string | undefined
 }
 
 export type ClusterState = 'running' | 'degraded' | 'stopped'
@@ -37,9 +39,10 @@ export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
   const containers = await clusterContainers(spec.name)
   const running = nodeIds(spec).filter((id) => containers.some((c) => c.nodeId === id && c.state === 'running'))
   const addresses = running.map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
-  const [metadata, quorum] = await Promise.all([
+  const [metadata, quorum, versions] = await Promise.all([
     firstAnswer(addresses, (a) => brokerMetadata(a, PROBE_TIMEOUT_MS)).catch((): BrokerMetadata | undefined => undefined),
     firstAnswer(addresses, (a) => describeQuorum(a, PROBE_TIMEOUT_MS)).catch((): QuorumInfo | undefined => undefined),
+    Promise.all(containers.map(async (c) => [c.nodeId, c.state === 'running' ? await kafkaVersionIn(c.name) : undefined] as const)),
   ])
   const activeController = quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
   const brokers = nodeIds(spec).map((nodeId): BrokerStatus => {
@@ -54,6 +57,7 @@ export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
       roles: controllerIds(spec).includes(nodeId) ? ['broker', 'controller'] : ['broker'],
       registered: metadata?.brokers.some((b) => b.nodeId === nodeId) ?? false,
       activeController: nodeId === activeController,
+      kafkaVersion: versions.find(([id]) => id === nodeId)?.[1],
     }
   })
   const state: ClusterState = running.length === 0 ? 'stopped' : running.length === spec.brokers && metadata ? 'running' : 'degraded'
@@ -65,6 +69,16 @@ export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
     bootstrapServers: hostBootstrapServers(spec),
     brokers,
   }
+}
+
+/**
+ * The Kafka release a broker container runs, from the kafka-clients jar in /opt/kafka/libs (the layout of apache/kafka
+ * and of images honouring its contract). The image tag only says what was asked for (and `latest` or a mirror's tag
+ * not even that); Kafka's protocol does not tell a client the broker's release.
+ */
+async function kafkaVersionIn(container: string): Promise<string | undefined> {
+  const jars = await listContainerDirectory(container, '/opt/kafka/libs')
+  return jars?.map((jar) => /^kafka-clients-(\d[\w.-]*)\.jar$/.exec(jar)?.[1]).find((version) => version !== undefined)
 }
 
 export async function statusOf(name: string): Promise<ClusterStatus> {

@@ -8,7 +8,7 @@ import {table} from '../ui/table.ts'
 export default class Status extends KclCommand {
   static summary = "Show a cluster's brokers, their containers and the active controller."
   static description =
-    'Per broker: container state and health, node id, host port, roles and whether it is the active controller (the KRaft metadata quorum leader). Exits 4 when no broker of the cluster is running.'
+    'Per broker: container state and health, node id, host port, roles, whether it is the active controller (the KRaft metadata quorum leader) and the Kafka release it runs. Exits 4 when no broker of the cluster is running.'
   static examples = [
     {description: 'The running cluster', command: '<%= config.bin %> status'},
     {description: 'A named cluster, as JSON', command: '<%= config.bin %> status --name dev --json'},
@@ -33,10 +33,11 @@ function render(status: ClusterStatus): string {
     `localhost:${b.hostPort}`,
     b.roles.join('+'),
     b.activeController ? 'active controller' : b.state !== 'running' ? 'stopped' : b.registered ? 'serving' : 'not registered',
+    b.kafkaVersion ?? '-',
   ])
   return [
     `Cluster "${status.name}": ${status.state}   cluster id ${status.clusterId ?? 'unknown'}   bootstrap ${status.bootstrapServers}`,
     '',
-    table(['NODE', 'SERVICE', 'CONTAINER', 'ADDRESS', 'ROLES', 'KAFKA'], rows),
+    table(['NODE', 'SERVICE', 'CONTAINER', 'ADDRESS', 'ROLES', 'KAFKA', 'VERSION'], rows),
   ].join('\n')
 }

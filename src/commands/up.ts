@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, MAX_BROKERS, WEB_UIS, type WebUi} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
+import {currentPrefix} from '../ui/invocation.ts'
 import {progressMode, runProgress} from '../ui/progress.ts'
 
 export default class Up extends KclCommand {
@@ -13,6 +14,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     {description: 'One broker on localhost:9092', command: '<%= config.bin %> up'},
     {description: 'Three brokers (9092-9094) with a controller quorum of three', command: '<%= config.bin %> up --brokers 3'},
     {description: 'A second cluster beside the first', command: '<%= config.bin %> up --name dev --brokers 3 --port 19092'},
+    {description: 'The Kafka release your production runs', command: '<%= config.bin %> up --kafka-version 3.9.1'},
     {description: 'Show the compose file without starting anything', command: '<%= config.bin %> up --brokers 3 --dry-run'},
     {description: 'With Kafdrop beside the brokers, on localhost:9000', command: '<%= config.bin %> up --brokers 3 --ui kafdrop'},
   ]
@@ -20,7 +22,11 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
   static flags = {
     brokers: Flags.integer({description: `number of brokers, 1 to ${MAX_BROKERS} [default: 1]`, helpValue: 'N'}),
     name: Flags.string({char: 'n', description: `cluster name [default: ${DEFAULT_CLUSTER_NAME}]`, helpValue: 'NAME'}),
-    image: Flags.string({description: 'apache/kafka-compatible image (env: KCL_KAFKA_IMAGE)', helpValue: 'IMAGE'}),
+    image: Flags.string({description: 'apache/kafka-compatible image (env: KCL_KAFKA_IMAGE)', helpValue: 'IMAGE', exclusive: ['kafka-version']}),
+    'kafka-version': Flags.string({
+      description: `Kafka release to run, ${OLDEST_KAFKA_VERSION} or newer: the image apache/kafka:VERSION (repository from env: KCL_KAFKA_REPOSITORY) [default: ${KAFKA_VERSION}]`,
+      helpValue: 'VERSION',
+    }),
     port: Flags.integer({char: 'p', description: `host port of broker 1; broker n gets port + n - 1 [default: ${DEFAULT_BASE_PORT}]`, helpValue: 'PORT'}),
     expose: Flags.boolean({description: 'publish broker ports on all network interfaces, not only 127.0.0.1'}),
     heap: Flags.string({description: `Java heap per broker [default: ${DEFAULT_HEAP}]`, helpValue: 'SIZE'}),
@@ -39,7 +45,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       name: flags.name,
       brokers: flags.brokers,
       basePort: flags.port,
-      image: flags.image,
+      image: flags['kafka-version'] === undefined ? flags.image : kafkaVersionImage(flags['kafka-version']),
       expose: flags.expose || undefined,
       heap: flags.heap,
       ui: flags.ui,
@@ -66,6 +72,7 @@ function readyMessage(ready: UpResult): string {
     ? `Kafka cluster "${ready.name}" is already running; nothing changed.`
     : `Kafka cluster "${ready.name}" is ready: ${ready.brokers} broker(s), node ${ready.activeController} is the active controller.`
   const name = ready.name === DEFAULT_CLUSTER_NAME ? '' : ` --name ${ready.name}`
+  const kcl = currentPrefix()
   return [
     '',
     headline,
@@ -75,10 +82,10 @@ function readyMessage(ready: UpResult): string {
     ...(ready.webUi ? [`  ${`${ready.webUi.name}:`.padEnd(34)} ${ready.webUi.url}  (starting; \`kcl ui\` shows the real KRaft controller)`] : []),
     '',
     'Next:',
-    `  kcl topic create Delivery --partitions 2${name}`,
-    `  kcl produce Delivery "hello, Kafka"${name}`,
-    `  kcl consume Delivery --group 1${name}`,
-    `  kcl status${name}`,
-    `  kcl down${name}            (keeps your data; add --volumes to delete it)`,
+    `  ${kcl} topic create Delivery --partitions 2${name}`,
+    `  ${kcl} produce Delivery "hello, Kafka"${name}`,
+    `  ${kcl} consume Delivery --group 1${name}`,
+    `  ${kcl} status${name}`,
+    `  ${kcl} down${name}    # keeps your data; add --volumes to delete it`,
   ].join('\n')
 }

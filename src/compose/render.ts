@@ -1,6 +1,5 @@
-import {readFileSync} from 'node:fs'
-import {getAsset, isSea} from 'node:sea'
 import {parse, stringify} from 'yaml'
+import {readPackageFile} from '../package-files.ts'
 import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, type ClusterSpec} from '../cluster/spec.ts'
 
 /** docker compose v2 reads the Compose Specification; docker-compose v1 (1.29) needs a `version` and rejects `name`. */
@@ -9,12 +8,8 @@ export type ComposeVariant = 'v2' | 'v1'
 type Yaml = string | number | boolean | null | Yaml[] | {[key: string]: Yaml}
 type ComposeFile = {[key: string]: Yaml} & {services: {[name: string]: Yaml}; volumes: {[name: string]: Yaml}}
 
-const TEMPLATES_DIR = new URL('../../compose-templates/', import.meta.url)
-
 export function readTemplate(file: string): string {
-  // The standalone binary carries the templates as SEA assets named like this (bin/build-binary.mjs).
-  if (isSea()) return getAsset(`compose-templates/${file}`, 'utf8')
-  return readFileSync(new URL(file, TEMPLATES_DIR), 'utf8')
+  return readPackageFile(`compose-templates/${file}`)
 }
 
 /** The template a cluster of this size starts from; nodes beyond it are added from extra-broker.yaml. */

@@ -74,6 +74,12 @@ export async function containerLogTail(container: string, lines = 20): Promise<s
   return result.failed ? '' : String(result.all).trimEnd()
 }
 
+/** The names in a directory of a running container (`docker exec C ls DIR`), or undefined when it cannot be listed. */
+export async function listContainerDirectory(container: string, dir: string): Promise<string[] | undefined> {
+  const result = await runProcess('docker', ['exec', container, 'ls', dir], {reject: false, timeout: 10_000})
+  return result.failed ? undefined : result.stdout.split('\n').filter(Boolean)
+}
+
 export async function namesOfResources(kind: 'volume' | 'network', label: string): Promise<string[]> {
   return (await docker([kind, 'ls', '--quiet', '--filter', `label=${label}`])).split('\n').filter(Boolean)
 }

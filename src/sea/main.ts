@@ -7,9 +7,14 @@ import oclifHelp from '@oclif/core/help'
 import {dirname} from 'node:path'
 import {getAsset} from 'node:sea'
 import packageJson from '../../package.json' with {type: 'json'}
+import {printCompletions} from '../completion/complete-command.ts'
 import KclHelp from '../help/oclif-help.ts'
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '__complete') {
+    // Shell completion without oclif, as bin/kcl.js answers it for an npm install.
+    return printCompletions(process.argv.slice(3), packageJson, () => JSON.parse(getAsset('oclif.manifest.json', 'utf8')))
+  }
   const pjson = packageJson as unknown as Interfaces.PJSON
   // Nothing is read from here; oclif only needs some root.
   const root = dirname(process.execPath)

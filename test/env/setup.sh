@@ -20,6 +20,8 @@
 #   KCL_TEST_SKIP_COMPOSE_V2=1  do not build the compose v2 plugin
 #   KCL_TEST_REQUIRE_COMPOSE_V2=1  make a failed compose v2 build fatal
 #   KCL_TEST_KAFKA_VERSION    Kafka version (default: package.json config.kafkaVersion, else 4.4.0)
+#   KCL_TEST_OLDEST_KAFKA_VERSION  the oldest Kafka kcl supports, built too (default:
+#                             package.json config.oldestKafkaVersion; "none" skips it)
 #   KCL_TEST_ENV_REBUILD=1    ignore cached images/tarballs and build the stand-in
 #                             (and its base) again; jars and compose come from the
 #                             cache directory, so pair it with a fresh
@@ -148,12 +150,12 @@ image_label() {
 }
 
 # sha256 of the image recipe: every file of test/env/kafka-image but its
-# documentation, the Kafka version and the base image recipe.
+# documentation, the Kafka version ($1) and the base image recipe.
 content_hash() {
   (
     cd "${IMAGE_SRC}"
     find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    printf 'kafka=%s\nbase=%s\n' "${KAFKA_VERSION}" "${BASE_RECIPE}"
+    printf 'kafka=%s\nbase=%s\n' "$1" "${BASE_RECIPE}"
   ) | sha256sum | cut -c1-16
 }
 
@@ -175,18 +177,25 @@ if have flock; then
 fi
 
 STEP="configuration"
+package_config() {
+  [ -f "${REPO_ROOT}/package.json" ] && have node || return 0
+  (cd "${REPO_ROOT}" && { node -p "(require('./package.json').config || {}).$1 || ''" 2>/dev/null || true; })
+}
 KAFKA_VERSION="4.4.0"
-if [ -f "${REPO_ROOT}/package.json" ] && have node; then
-  v="$(cd "${REPO_ROOT}" && { node -p "(require('./package.json').config || {}).kafkaVersion || ''" 2>/dev/null || true; })"
-  if [[ "${v}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then KAFKA_VERSION="${v}"; fi
-fi
+v="$(package_config kafkaVersion)"
+if [[ "${v}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then KAFKA_VERSION="${v}"; fi
 if [ -n "${KCL_TEST_KAFKA_VERSION:-}" ]; then
   [[ "${KCL_TEST_KAFKA_VERSION}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "KCL_TEST_KAFKA_VERSION must look like 4.4.0"
   KAFKA_VERSION="${KCL_TEST_KAFKA_VERSION}"
 fi
-OFFICIAL_IMAGE="apache/kafka:${KAFKA_VERSION}"
-STANDIN_IMAGE="kcl-test/kafka:${KAFKA_VERSION}"
-log "Kafka version ${KAFKA_VERSION}; cache ${CACHE_DIR}"
+# The default version first: its stand-in must have every tool of bin/tools.list.
+KAFKA_VERSIONS=("${KAFKA_VERSION}")
+OLDEST_KAFKA_VERSION="${KCL_TEST_OLDEST_KAFKA_VERSION:-$(package_config oldestKafkaVersion)}"
+if [ -n "${OLDEST_KAFKA_VERSION}" ] && [ "${OLDEST_KAFKA_VERSION}" != "none" ] && [ "${OLDEST_KAFKA_VERSION}" != "${KAFKA_VERSION}" ]; then
+  [[ "${OLDEST_KAFKA_VERSION}" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "the oldest Kafka version must look like 3.7.0, not ${OLDEST_KAFKA_VERSION}"
+  KAFKA_VERSIONS+=("${OLDEST_KAFKA_VERSION}")
+fi
+log "Kafka versions ${KAFKA_VERSIONS[*]}; cache ${CACHE_DIR}"
 
 STEP="apt packages"
 missing=()
@@ -195,6 +204,8 @@ if is_debian; then
   have mvn || missing+=(maven)
   # The e2e test of aborted transactions runs Kafka's Java client through the JDK's source launcher.
   have javac || missing+=(openjdk-17-jdk-headless)
+  # The Node check's test runs kcl with a Node older than package.json's engines: the machine's own, else Debian's.
+  [ -x /usr/bin/node ] || missing+=(nodejs)
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root || fail "missing Debian packages (${missing[*]}) and not root: install them with sudo apt-get install ${missing[*]}"
     log "installing Debian packages: ${missing[*]}"
@@ -299,25 +310,31 @@ build_compose_v2() {
 }
 
 # Kafka jars --------------------------------------------------------------
-LIBS_DIR="${CACHE_DIR}/kafka-${KAFKA_VERSION}/libs"
+libs_dir() { printf '%s\n' "${CACHE_DIR}/kafka-$1/libs"; }
 LIBS_LOG="${LOG_DIR}/maven.log"
-# The jar cache is valid for this Kafka version and this pom.xml.
-LIBS_KEY="${KAFKA_VERSION} $(sha256sum "${IMAGE_SRC}/pom.xml" | cut -c1-16)"
+# The jar cache is valid for its Kafka version and this pom.xml.
+libs_key() { printf '%s %s\n' "$1" "$(sha256sum "${IMAGE_SRC}/pom.xml" | cut -c1-16)"; }
+libs_cached() { [ "$(cat "$(libs_dir "$1")/.complete" 2>/dev/null || true)" = "$(libs_key "$1")" ]; }
 
+# The jars of each version given, one after the other (one Maven repository).
 fetch_kafka_jars() {
   set -Eeuo pipefail
-  local tmp="${LIBS_DIR}.tmp"
-  rm -rf "${tmp}"
-  mkdir -p "${tmp}"
-  mvn -B -q -f "${IMAGE_SRC}/pom.xml" \
-    -Dkafka.version="${KAFKA_VERSION}" \
-    -Dmaven.repo.local="${CACHE_DIR}/m2" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${tmp}"
-  ls "${tmp}/kafka_2.13-${KAFKA_VERSION}.jar" "${tmp}/kafka-tools-${KAFKA_VERSION}.jar" \
-     "${tmp}/kafka-storage-${KAFKA_VERSION}.jar" "${tmp}/kafka-server-${KAFKA_VERSION}.jar" >/dev/null
-  rm -rf "${LIBS_DIR}"
-  mv "${tmp}" "${LIBS_DIR}"
-  printf '%s\n' "${LIBS_KEY}" > "${LIBS_DIR}/.complete"
+  local version libs tmp
+  for version in "$@"; do
+    libs="$(libs_dir "${version}")"
+    tmp="${libs}.tmp"
+    rm -rf "${tmp}"
+    mkdir -p "${tmp}"
+    mvn -B -q -f "${IMAGE_SRC}/pom.xml" \
+      -Dkafka.version="${version}" \
+      -Dmaven.repo.local="${CACHE_DIR}/m2" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${tmp}"
+    ls "${tmp}/kafka_2.13-${version}.jar" "${tmp}/kafka-tools-${version}.jar" \
+       "${tmp}/kafka-storage-${version}.jar" "${tmp}/kafka-server-${version}.jar" >/dev/null
+    rm -rf "${libs}"
+    mv "${tmp}" "${libs}"
+    libs_key "${version}" > "${libs}/.complete"
+  done
 }
 
 # Base image --------------------------------------------------------------
@@ -353,23 +370,24 @@ import_base_image() {
 
 # ---------------------------------------------------------------- decide what to do
 
+# Per Kafka version: the image to use, how it was found, and the stand-in recipe.
 STEP="kafka image (plan)"
-KAFKA_IMAGE=""
-IMAGE_NOTE=""
-NEED_STANDIN=0
-HASH=""
-if docker image inspect "${OFFICIAL_IMAGE}" >/dev/null 2>&1; then
-  KAFKA_IMAGE="${OFFICIAL_IMAGE}"
-  IMAGE_NOTE="official image, present locally"
-else
-  HASH="$(content_hash)"
-  if [ "${REBUILD}" != "1" ] && [ "$(image_label "${STANDIN_IMAGE}" dev.kcl.test.content-hash)" = "${HASH}" ]; then
-    KAFKA_IMAGE="${STANDIN_IMAGE}"
-    IMAGE_NOTE="stand-in, cached (recipe ${HASH})"
-  else
-    NEED_STANDIN=1
+declare -A IMAGE_OF=() NOTE_OF=() HASH_OF=()
+NEED_STANDIN=()
+for version in "${KAFKA_VERSIONS[@]}"; do
+  if docker image inspect "apache/kafka:${version}" >/dev/null 2>&1; then
+    IMAGE_OF["${version}"]="apache/kafka:${version}"
+    NOTE_OF["${version}"]="official image, present locally"
+    continue
   fi
-fi
+  HASH_OF["${version}"]="$(content_hash "${version}")"
+  if [ "${REBUILD}" != "1" ] && [ "$(image_label "kcl-test/kafka:${version}" dev.kcl.test.content-hash)" = "${HASH_OF[${version}]}" ]; then
+    IMAGE_OF["${version}"]="kcl-test/kafka:${version}"
+    NOTE_OF["${version}"]="stand-in, cached (recipe ${HASH_OF[${version}]})"
+  else
+    NEED_STANDIN+=("${version}")
+  fi
+done
 
 start_job() {
   local name="$1" logfile="$2"
@@ -403,8 +421,8 @@ else
   COMPOSE_V2_NOTE="not built: no Go toolchain"
 fi
 
-if [ "${NEED_STANDIN}" = "1" ]; then
-  is_root || fail "building the stand-in Kafka image needs root (debootstrap); or docker pull ${OFFICIAL_IMAGE}"
+if [ "${#NEED_STANDIN[@]}" -gt 0 ]; then
+  is_root || fail "building the stand-in Kafka image needs root (debootstrap); or docker pull apache/kafka:${NEED_STANDIN[0]}"
   if [ "${REBUILD}" = "1" ]; then
     rm -f "${BASE_TAR}" "${BASE_TAR}.recipe"
   fi
@@ -417,45 +435,103 @@ if [ "${NEED_STANDIN}" = "1" ]; then
     log "debootstrapping Debian ${BASE_SUITE} + OpenJDK 17 in the background (log ${BASE_LOG})"
     start_job base "${BASE_LOG}" make_base_rootfs
   fi
-  if [ "$(cat "${LIBS_DIR}/.complete" 2>/dev/null || true)" = "${LIBS_KEY}" ]; then
-    log "Kafka ${KAFKA_VERSION} jars: cached"
-  else
+  jars_wanted=()
+  for version in "${NEED_STANDIN[@]}"; do
+    if libs_cached "${version}"; then log "Kafka ${version} jars: cached"; else jars_wanted+=("${version}"); fi
+  done
+  if [ "${#jars_wanted[@]}" -gt 0 ]; then
     have mvn || fail "mvn is not installed"
-    log "downloading the Kafka ${KAFKA_VERSION} jars from Maven Central in the background (log ${LIBS_LOG})"
-    start_job jars "${LIBS_LOG}" fetch_kafka_jars
+    log "downloading the Kafka ${jars_wanted[*]} jars from Maven Central in the background (log ${LIBS_LOG})"
+    start_job jars "${LIBS_LOG}" fetch_kafka_jars "${jars_wanted[@]}"
   fi
 fi
 
 # ---------------------------------------------------------------- stand-in image
 
-if [ "${NEED_STANDIN}" = "1" ]; then
-  STEP="kafka jars (maven)"
-  if [ -n "${JOB_PID[jars]:-}" ]; then
-    wait_job jars || fail_with_log "downloading the Kafka jars with mvn failed" "${LIBS_LOG}"
-    log "Kafka jars downloaded ($(find "${LIBS_DIR}" -name '*.jar' | wc -l) jars)"
-  fi
-
-  STEP="kafka jars (tool classes)"
-  # Every bin/ wrapper must point at a class that exists in the jars.
-  class_list="${WORK_DIR}/classes.txt"
+# The classes in a version's Kafka jars, one path a line (kafka/Kafka.class).
+list_classes() {
+  local libs="$1" jar
   if have unzip; then
-    for jar in "${LIBS_DIR}"/kafka*.jar; do unzip -Z1 "${jar}"; done > "${class_list}"
+    for jar in "${libs}"/kafka*.jar; do unzip -Z1 "${jar}"; done
   else
-    python3 - "${LIBS_DIR}" > "${class_list}" <<'PY'
+    python3 - "${libs}" <<'PY'
 import glob, sys, zipfile
 for jar in glob.glob(sys.argv[1] + "/kafka*.jar"):
     print("\n".join(zipfile.ZipFile(jar).namelist()))
 PY
   fi
-  missing_classes=()
-  while read -r script class; do
+}
+
+# bin/tools.list for one version: each script with the first of its classes the
+# jars have (tools moved packages between releases). The default version must
+# have every tool; an older one goes without those it predates (share groups).
+resolve_tools() {
+  local version="$1" classes="$2" out="$3" script class found
+  local -a candidates missing=()
+  : > "${out}"
+  while read -r script rest; do
     case "${script}" in ''|'#'*) continue ;; esac
-    grep -qxF "$(printf '%s' "${class}" | tr . /).class" "${class_list}" || missing_classes+=("${script}:${class}")
+    read -r -a candidates <<< "${rest}"
+    found=""
+    for class in "${candidates[@]}"; do
+      if grep -qxF "$(printf '%s' "${class}" | tr . /).class" "${classes}"; then found="${class}"; break; fi
+    done
+    if [ -n "${found}" ]; then printf '%s %s\n' "${script}" "${found}" >> "${out}"; else missing+=("${script}"); fi
   done < "${IMAGE_SRC}/bin/tools.list"
   for class in kafka.Kafka kafka.docker.KafkaDockerWrapper; do
-    grep -qxF "$(printf '%s' "${class}" | tr . /).class" "${class_list}" || missing_classes+=("${class}")
+    grep -qxF "$(printf '%s' "${class}" | tr . /).class" "${classes}" || fail "Kafka ${version} has no ${class}: no stand-in image can run it"
   done
-  [ "${#missing_classes[@]}" -eq 0 ] || fail "classes missing from the Kafka ${KAFKA_VERSION} jars: ${missing_classes[*]}"
+  if [ "${#missing[@]}" -gt 0 ]; then
+    [ "${version}" != "${KAFKA_VERSION}" ] || fail "classes missing from the Kafka ${version} jars for: ${missing[*]}"
+    log "Kafka ${version} predates these tools, left out of its image: ${missing[*]}"
+  fi
+}
+
+build_standin() {
+  local version="$1" image="kcl-test/kafka:$1" libs ctx build_log check_log
+  libs="$(libs_dir "${version}")"
+  STEP="kafka ${version} image (tool classes)"
+  ctx="${WORK_DIR}/build-context"
+  safe_rm_tree "${ctx}"
+  mkdir -p "${ctx}"
+  cp -r "${IMAGE_SRC}/Dockerfile" "${IMAGE_SRC}/bin" "${IMAGE_SRC}/config" "${IMAGE_SRC}/docker" "${ctx}/"
+  list_classes "${libs}" > "${WORK_DIR}/classes.txt"
+  resolve_tools "${version}" "${WORK_DIR}/classes.txt" "${ctx}/bin/tools.list"
+
+  STEP="kafka ${version} image (docker build)"
+  build_log="${LOG_DIR}/docker-build-${version}.log"
+  mkdir -p "${ctx}/libs"
+  cp -l "${libs}"/*.jar "${ctx}/libs/" 2>/dev/null || cp "${libs}"/*.jar "${ctx}/libs/"
+  # --network none: nothing in the build needs a network (and it does not
+  # depend on the default docker0 bridge being healthy).
+  DOCKER_BUILDKIT=0 docker build --network none \
+    --build-arg "BASE_IMAGE=${BASE_IMAGE}" \
+    --build-arg "KAFKA_VERSION=${version}" \
+    --build-arg "CONTENT_HASH=${HASH_OF[${version}]}" \
+    -t "${image}" "${ctx}" >"${build_log}" 2>&1 \
+    || fail_with_log "docker build of ${image} failed" "${build_log}"
+  safe_rm_tree "${ctx}"
+
+  STEP="kafka ${version} image (self-check)"
+  check_log="${LOG_DIR}/image-check-${version}.log"
+  docker run --rm --network none "${image}" bash -c '
+      set -e
+      test "$(id -u)" = 1000 && test "$(id -un)" = appuser
+      java -version
+      /opt/kafka/bin/kafka-storage.sh random-uuid
+      test -w /var/lib/kafka/data && test -w /opt/kafka/config' >"${check_log}" 2>&1 \
+    || fail_with_log "the freshly built ${image} does not pass its self-check" "${check_log}"
+  IMAGE_OF["${version}"]="${image}"
+  NOTE_OF["${version}"]="stand-in, built now (recipe ${HASH_OF[${version}]})"
+  log "built ${image}"
+}
+
+if [ "${#NEED_STANDIN[@]}" -gt 0 ]; then
+  STEP="kafka jars (maven)"
+  if [ -n "${JOB_PID[jars]:-}" ]; then
+    wait_job jars || fail_with_log "downloading the Kafka jars with mvn failed" "${LIBS_LOG}"
+    log "Kafka jars downloaded"
+  fi
 
   STEP="base image (debootstrap)"
   if [ -n "${JOB_PID[base]:-}" ]; then
@@ -468,36 +544,7 @@ PY
     log "base image ${BASE_IMAGE} imported"
   fi
 
-  STEP="kafka image (docker build)"
-  ctx="${WORK_DIR}/build-context"
-  build_log="${LOG_DIR}/docker-build.log"
-  safe_rm_tree "${ctx}"
-  mkdir -p "${ctx}"
-  cp -r "${IMAGE_SRC}/Dockerfile" "${IMAGE_SRC}/bin" "${IMAGE_SRC}/config" "${IMAGE_SRC}/docker" "${ctx}/"
-  mkdir -p "${ctx}/libs"
-  cp -l "${LIBS_DIR}"/*.jar "${ctx}/libs/" 2>/dev/null || cp "${LIBS_DIR}"/*.jar "${ctx}/libs/"
-  # --network none: nothing in the build needs a network (and it does not
-  # depend on the default docker0 bridge being healthy).
-  DOCKER_BUILDKIT=0 docker build --network none \
-    --build-arg "BASE_IMAGE=${BASE_IMAGE}" \
-    --build-arg "KAFKA_VERSION=${KAFKA_VERSION}" \
-    --build-arg "CONTENT_HASH=${HASH}" \
-    -t "${STANDIN_IMAGE}" "${ctx}" >"${build_log}" 2>&1 \
-    || fail_with_log "docker build of ${STANDIN_IMAGE} failed" "${build_log}"
-  safe_rm_tree "${ctx}"
-
-  STEP="kafka image (self-check)"
-  check_log="${LOG_DIR}/image-check.log"
-  docker run --rm --network none "${STANDIN_IMAGE}" bash -c '
-      set -e
-      test "$(id -u)" = 1000 && test "$(id -un)" = appuser
-      java -version
-      /opt/kafka/bin/kafka-storage.sh random-uuid
-      test -w /var/lib/kafka/data && test -w /opt/kafka/config' >"${check_log}" 2>&1 \
-    || fail_with_log "the freshly built ${STANDIN_IMAGE} does not pass its self-check" "${check_log}"
-  KAFKA_IMAGE="${STANDIN_IMAGE}"
-  IMAGE_NOTE="stand-in, built now (recipe ${HASH})"
-  log "built ${STANDIN_IMAGE}"
+  for version in "${NEED_STANDIN[@]}"; do build_standin "${version}"; done
   # Drop dangling layers of earlier stand-in builds.
   docker image prune -f --filter "label=dev.kcl.test.kafka-version" >/dev/null 2>&1 || true
 fi
@@ -532,7 +579,13 @@ fi
 # ---------------------------------------------------------------- report
 
 STEP="report"
-[ -n "${KAFKA_IMAGE}" ] || fail "no Kafka image"
+# kafka-image names the default version's image; kafka-image-<version> each version's.
+for version in "${KAFKA_VERSIONS[@]}"; do
+  [ -n "${IMAGE_OF[${version}]:-}" ] || fail "no Kafka ${version} image"
+  printf '%s\n' "${IMAGE_OF[${version}]}" > "${IMAGE_FILE}-${version}.tmp"
+  mv -f "${IMAGE_FILE}-${version}.tmp" "${IMAGE_FILE}-${version}"
+done
+KAFKA_IMAGE="${IMAGE_OF[${KAFKA_VERSION}]}"
 printf '%s\n' "${KAFKA_IMAGE}" > "${IMAGE_FILE}.tmp"
 mv -f "${IMAGE_FILE}.tmp" "${IMAGE_FILE}"
 
@@ -556,6 +609,8 @@ else
   echo "  compose v2:  no (${COMPOSE_V2_NOTE})"
 fi
 echo "  compose v1:  ${COMPOSE_V1_VERSION} ('docker-compose')"
-echo "  kafka image: ${KAFKA_IMAGE} (${IMAGE_NOTE})"
+for version in "${KAFKA_VERSIONS[@]}"; do
+  echo "  kafka ${version}: ${IMAGE_OF[${version}]} (${NOTE_OF[${version}]})"
+done
 echo "  image file:  ${IMAGE_FILE}"
 echo "  tools:       ${tools}"
