@@ -121,12 +121,6 @@ export function kafkaVersionImage(version: string, env: NodeJS.ProcessEnv = proc
   return image
 }
 
-/** The Kafka release an image's tag names (apache/kafka:3.9.1 → 3.9.1), if it names one. */
-export function kafkaVersionOfImage(image: string): string | undefined {
-  const tag = /:([^/:@]+)(?:@sha256:[a-f0-9]{64})?$/.exec(image)?.[1]
-  return tag !== undefined && KAFKA_RELEASE.test(tag) ? tag : undefined
-}
-
 /** A new spec from what the user asked for, with kcl's defaults for the rest. */
 export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = process.env): ClusterSpec {
   validateSpecRequest(request)

@@ -4,7 +4,7 @@
 import {requireSpec, resolveClusterName} from '../cluster/resolve.ts'
 import {nodeIds} from '../cluster/spec.ts'
 import {savedClusterNames} from '../cluster/store.ts'
-import {onKafka, type ConnectionFlags} from '../kafka/connection.ts'
+import {onKafka, type ConnectionFlags} from '../cluster/connect.ts'
 import type {DynamicKind} from './complete.ts'
 
 /** The connection flags of a completed command line, as its command would read them. */

@@ -2,12 +2,13 @@ import {runProcess} from './process.ts'
 import type {ComposeVariant} from '../compose/render.ts'
 import {usageError} from '../errors.ts'
 import {composeMissingError} from './errors.ts'
+import {containerEngine} from './engine.ts'
 import {docker, runDockerProgram, type RunOptions} from './run.ts'
 
 export interface ComposeTool {
   variant: ComposeVariant
   version: string
-  /** The program and leading arguments: ["docker", "compose"] or ["docker-compose"]. */
+  /** The program and leading arguments: ["docker", "compose"], ["docker-compose"], ["podman", "compose"] or ["podman-compose"]. */
   command: [string, ...string[]]
 }
 
@@ -25,11 +26,19 @@ export async function composeV1Version(): Promise<string | undefined> {
   return versionOf('docker-compose', ['version', '--short'])
 }
 
+/** podman-compose prints its version among podman's: `podman-composer version  1.0.3`. */
+async function podmanComposeVersion(): Promise<string | undefined> {
+  const result = await runProcess('podman-compose', ['version'], {reject: false, timeout: 15_000})
+  return result.failed ? undefined : /podman-compose\S* version\s+v?(\d+\.\d+\.\d+\S*)/.exec(result.stdout)?.[1]
+}
+
 /**
- * The compose program to use: the `docker compose` v2 plugin when it is there, else `docker-compose` v1.
- * KCL_COMPOSE=v1 or v2 insists on one (tests use it to run every flow with both).
+ * The compose program to use. With Docker: the `docker compose` v2 plugin when it is there, else `docker-compose` v1;
+ * KCL_COMPOSE=v1 or v2 insists on one (tests use it to run every flow with both). With Podman: `podman compose`
+ * (Podman 4.7 and later, which runs a compose provider), else `podman-compose`.
  */
 export async function detectCompose(env: NodeJS.ProcessEnv = process.env): Promise<ComposeTool> {
+  if (containerEngine(env) === 'podman') return detectPodmanCompose()
   const wanted = env.KCL_COMPOSE
   if (wanted !== undefined && wanted !== 'v1' && wanted !== 'v2') {
     throw usageError(`KCL_COMPOSE must be v1 or v2, not "${wanted}".`)
@@ -44,7 +53,16 @@ export async function detectCompose(env: NodeJS.ProcessEnv = process.env): Promi
   }
   // `docker info` first: a stopped daemon or a missing docker is the likelier cause, and deserves its own message.
   await docker(['info', '--format', '{{.ServerVersion}}'], {timeoutMs: 15_000})
-  throw composeMissingError()
+  throw composeMissingError('docker')
+}
+
+async function detectPodmanCompose(): Promise<ComposeTool> {
+  const builtIn = await versionOf('podman', ['compose', 'version'])
+  if (builtIn) return {variant: 'v2', version: builtIn, command: ['podman', 'compose']}
+  const version = await podmanComposeVersion()
+  if (version) return {variant: 'v2', version, command: ['podman-compose']}
+  await docker(['info', '--format', '{{.Host.Arch}}'], {timeoutMs: 15_000})
+  throw composeMissingError('podman')
 }
 
 /** Runs compose for one kcl cluster: its project name and compose file, then the given arguments. */

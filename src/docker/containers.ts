@@ -1,4 +1,5 @@
 import {runProcess} from './process.ts'
+import {containerEngine} from './engine.ts'
 import {docker} from './run.ts'
 
 export const CLUSTER_LABEL = 'com.kcl.cluster'
@@ -70,13 +71,13 @@ export function clusterContainers(clusterName: string): Promise<ContainerInfo[]>
 
 /** The last lines a container logged (stdout and stderr interleaved), for explaining why a broker did not start. */
 export async function containerLogTail(container: string, lines = 20): Promise<string> {
-  const result = await runProcess('docker', ['logs', '--tail', String(lines), container], {all: true, reject: false})
+  const result = await runProcess(containerEngine(), ['logs', '--tail', String(lines), container], {all: true, reject: false})
   return result.failed ? '' : String(result.all).trimEnd()
 }
 
 /** The names in a directory of a running container (`docker exec C ls DIR`), or undefined when it cannot be listed. */
 export async function listContainerDirectory(container: string, dir: string): Promise<string[] | undefined> {
-  const result = await runProcess('docker', ['exec', container, 'ls', dir], {reject: false, timeout: 10_000})
+  const result = await runProcess(containerEngine(), ['exec', container, 'ls', dir], {reject: false, timeout: 10_000})
   return result.failed ? undefined : result.stdout.split('\n').filter(Boolean)
 }
 

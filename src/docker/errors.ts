@@ -3,7 +3,19 @@ import {ExitCode, KclError} from '../errors.ts'
 const DOCTOR = 'Run `kcl doctor` to check everything kcl needs.'
 
 /** Which of the known Docker failures happened, so `kcl doctor` can say which check failed without parsing messages. */
-export type DockerFailureKind = 'docker-missing' | 'socket-permission' | 'daemon-down' | 'compose-missing' | 'port-taken' | 'name-taken' | 'address-pools' | 'image-pull'
+export type DockerFailureKind =
+  | 'docker-missing'
+  | 'socket-permission'
+  | 'daemon-down'
+  | 'compose-missing'
+  | 'port-taken'
+  | 'name-taken'
+  | 'address-pools'
+  | 'image-pull'
+  | 'podman-missing'
+  | 'rootless-port'
+  | 'rootless-ids'
+  | 'rlimits'
 
 /** A classified Docker failure: a KclError like any other, plus its kind. */
 export class DockerFailureError extends KclError {
@@ -31,7 +43,14 @@ export interface DockerFailure {
 export function classifyDockerFailure(failure: DockerFailure): KclError | undefined {
   const {command, spawnErrorCode, stderr} = failure
   if (spawnErrorCode === 'ENOENT') {
-    if (command === 'docker-compose') return composeMissingError()
+    if (command === 'docker-compose') return composeMissingError('docker')
+    if (command === 'podman-compose') return composeMissingError('podman')
+    if (command === 'podman') {
+      return new DockerFailureError('podman-missing', 'Podman is not installed: there is no `podman` command on your PATH (KCL_ENGINE=podman).', {
+        hint: `Install Podman (Debian/Ubuntu: sudo apt-get install podman podman-compose), or unset KCL_ENGINE to use Docker. ${DOCTOR}`,
+        exitCode: ExitCode.environment,
+      })
+    }
     return new DockerFailureError('docker-missing', 'Docker is not installed: there is no `docker` command on your PATH.', {
       hint: `Install Docker Desktop (macOS, Windows), colima, or your distribution's docker package (Debian/Ubuntu: sudo apt-get install docker.io). ${DOCTOR}`,
       exitCode: ExitCode.environment,
@@ -52,7 +71,29 @@ export function classifyDockerFailure(failure: DockerFailure): KclError | undefi
     })
   }
   if (/docker: 'compose' is not a docker command|unknown command "compose"|docker: unknown command: docker compose/i.test(stderr)) {
-    return composeMissingError()
+    return composeMissingError('docker')
+  }
+  // `podman compose` (Podman 4.7+) only runs a provider: docker-compose or podman-compose.
+  if (/looking up compose provider failed|unrecognized command `podman compose`/i.test(stderr)) return composeMissingError('podman')
+  const privileged = /rootlessport cannot expose privileged port (\d+)/i.exec(stderr)
+  if (privileged) {
+    return new DockerFailureError('rootless-port', `Rootless Podman cannot publish port ${privileged[1]}: it is below net.ipv4.ip_unprivileged_port_start.`, {
+      hint: `Use a port from 1024 up (kcl up --port 19092), or lower the limit: sudo sysctl net.ipv4.ip_unprivileged_port_start=${privileged[1]}. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  if (/no subuid ranges found|cannot find UID\/GID for user|potentially insufficient UIDs or GIDs/i.test(stderr)) {
+    return new DockerFailureError('rootless-ids', 'Rootless Podman has no subordinate user ids for your user, so it cannot run the Kafka image (it runs as uid 1000).', {
+      hint: `Give your user a range: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER, then podman system migrate. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
+  const rlimit = /error setting rlimit type (\d+): operation not permitted/i.exec(stderr)
+  if (rlimit) {
+    return new DockerFailureError('rlimits', `The container runtime may not raise the containers' resource limits here (rlimit ${rlimit[1]}: operation not permitted).`, {
+      hint: `Podman raises open files and processes to 1048576 by default, which needs CAP_SYS_RESOURCE: set default_ulimits = ["nofile=16384:16384", "nproc=8192:8192"] under [containers] in /etc/containers/containers.conf (or ~/.config/containers/containers.conf). ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
   }
   const port = /Bind for [\d.:]*?:(\d+) failed: port is already allocated|listen tcp\d? [\d.:[\]]*?:(\d+): bind: address already in use/i.exec(stderr)
   if (port) {
@@ -86,7 +127,13 @@ export function classifyDockerFailure(failure: DockerFailure): KclError | undefi
   return undefined
 }
 
-export function composeMissingError(): KclError {
+export function composeMissingError(engine: 'docker' | 'podman'): KclError {
+  if (engine === 'podman') {
+    return new DockerFailureError('compose-missing', 'Podman has no compose provider: neither `podman compose` nor `podman-compose` works.', {
+      hint: `Install podman-compose (Debian/Ubuntu: sudo apt-get install podman-compose; or pip install podman-compose); Podman 4.7+ then runs it as \`podman compose\`. ${DOCTOR}`,
+      exitCode: ExitCode.environment,
+    })
+  }
   return new DockerFailureError('compose-missing', 'Docker Compose is not installed: neither `docker compose` (v2) nor `docker-compose` (v1) works.', {
     hint: `Install the Compose plugin (Docker Desktop has it; Debian/Ubuntu: sudo apt-get install docker-compose-plugin or docker-compose). ${DOCTOR}`,
     exitCode: ExitCode.environment,

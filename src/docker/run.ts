@@ -1,5 +1,6 @@
 import {runProcess} from './process.ts'
 import {KclError} from '../errors.ts'
+import {containerEngine} from './engine.ts'
 import {classifyDockerFailure} from './errors.ts'
 
 export interface RunOptions {
@@ -30,6 +31,7 @@ export async function runDockerProgram(file: string, args: string[], options: Ru
   throw new KclError(`\`${[file, ...args].join(' ')}\` failed: ${lastLine}`, {hint: 'Run `kcl doctor` to check Docker.'})
 }
 
+/** Runs the container engine's CLI (docker, or podman: see ./engine.ts) with these arguments. */
 export function docker(args: string[], options?: RunOptions): Promise<string> {
-  return runDockerProgram('docker', args, options)
+  return runDockerProgram(containerEngine(), args, options)
 }

@@ -5,8 +5,10 @@ import {composeFilePath, readSpec, savedClusterNames} from '../cluster/store.ts'
 import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {brokersCheck, clusterIdOf, clusterIdsCheck, leftoversCheck, nameConflictCheck, type BrokerLogs} from './cluster-checks.ts'
+import {containerEngine} from '../docker/engine.ts'
 import {composeCheck, probeCompose} from './compose-checks.ts'
 import {daemonCheck, dockerBinaryCheck, probeDaemon, socketCheck, unixSocketPath, type DaemonProbe} from './docker-checks.ts'
+import {podmanChecks, probePodman} from './podman-checks.ts'
 import {imageInfo, listContainers, listNetworks, readContainerFile, volumesAt, type ContainerRow, type NetworkInfo} from './engine.ts'
 import {listenersCheck, partitionsCheck, quorumCheck, type RunningBroker} from './kafka-checks.ts'
 import {addressPoolCheck, hostNetworks, portsCheck, type PortFinding} from './network-checks.ts'
@@ -130,19 +132,24 @@ export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.Process
   validateSpecRequest({brokers: options.brokers, basePort: options.port})
   const results = new Results()
 
-  const composeDone = probeCompose({all: options.verbose ?? false}, env).then((versions) => results.add(composeCheck(versions, env)))
-  const probe = await probeDaemon(env)
-  results.add(dockerBinaryCheck(probe))
-  results.add(daemonCheck(probe))
-  results.later(() => socketCheck(probe))
+  // With Podman (src/docker/engine.ts), its own checks replace Docker's daemon, socket and compose checks.
+  const podman = containerEngine(env) === 'podman' ? await probePodman(env) : undefined
+  const composeDone = podman ? Promise.resolve() : probeCompose({all: options.verbose ?? false}, env).then((versions) => results.add(composeCheck(versions, env)))
+  const probe: DaemonProbe = podman ? {} : await probeDaemon(env)
+  if (!podman) {
+    results.add(dockerBinaryCheck(probe))
+    results.add(daemonCheck(probe))
+    results.later(() => socketCheck(probe))
+  }
 
-  const daemonUp = probe.info !== undefined
+  const daemonUp = podman ? podman.info !== undefined : probe.info !== undefined
   const rows = daemonUp ? await listContainers().catch(() => undefined) : undefined
   const names = await focusNames(options, rows, env)
   const focus = await Promise.all(names.map((name) => focusSpec(name, options, rows, env)))
+  if (podman) for (const check of podmanChecks(podman, Math.min(...focus.map((f) => f.spec.basePort)))) results.add(check)
 
   if (!daemonUp) {
-    const reason = 'needs the Docker daemon'
+    const reason = podman ? 'needs Podman' : 'needs the Docker daemon'
     for (const [group, id, title] of [
       ['Resources', 'resources.memory', 'Memory'], ['Resources', 'resources.disk', 'Disk'], ['Resources', 'resources.image-arch', 'Image architecture'],
       ['Network', 'network.address-pools', 'Docker address pools'], ['Cluster', 'cluster.leftovers', 'Leftovers'],

@@ -65,12 +65,27 @@ interface InspectedNetwork {
   Containers: Record<string, unknown> | null
 }
 
+/** Podman's `network inspect` (netavark) answers in its own shape. */
+interface PodmanNetwork {
+  name: string
+  id: string
+  driver: string
+  labels?: Record<string, string>
+  subnets?: {subnet?: string; gateway?: string}[]
+}
+
+function asDockerNetwork(network: InspectedNetwork | PodmanNetwork): InspectedNetwork {
+  if ('Name' in network) return network
+  const config = (network.subnets ?? []).map((s) => ({Subnet: s.subnet, Gateway: s.gateway}))
+  return {Name: network.name, Id: network.id, Driver: network.driver, Labels: network.labels ?? null, IPAM: {Config: config}, Containers: null}
+}
+
 export async function listNetworks(): Promise<NetworkInfo[]> {
   const ids = (await docker(['network', 'ls', '--quiet', '--no-trunc'], {timeoutMs: 15_000})).split('\n').filter(Boolean)
   if (ids.length === 0) return []
   // A network removed between ls and inspect makes inspect fail; ask again once.
   const inspect = () => docker(['network', 'inspect', ...ids], {timeoutMs: 15_000})
-  const raw = JSON.parse(await inspect().catch(async () => listNetworksOneByOne(ids))) as InspectedNetwork[]
+  const raw = (JSON.parse(await inspect().catch(async () => listNetworksOneByOne(ids))) as (InspectedNetwork | PodmanNetwork)[]).map(asDockerNetwork)
   return raw.map((network) => ({
     name: network.Name,
     id: network.Id,

@@ -1,15 +1,17 @@
 import type {ClusterSpec} from '../cluster/spec.ts'
 import {clusterContainers} from '../docker/containers.ts'
+import {containerEngine} from '../docker/engine.ts'
 import {ExitCode, KclError} from '../errors.ts'
 import {nameConflictCheck} from './cluster-checks.ts'
 import {quickComposeCheck} from './compose-checks.ts'
 import {hostPortsCheck} from './doctor.ts'
 import {daemonCheck, dockerBinaryCheck, probeDaemon, socketCheck} from './docker-checks.ts'
 import {listContainers, listNetworks} from './engine.ts'
+import {podmanChecks, probePodman} from './podman-checks.ts'
 import {fixHint, type CheckResult} from './types.ts'
 
 /**
- * The cheap checks `kcl up` runs before it starts anything: docker, its daemon and socket, compose, names
+ * The cheap checks `kcl up` runs before it starts anything: docker, its daemon and socket, compose (or Podman's), names
  * and ports the cluster needs. Throws the first failing check as a KclError (its fix as the hint).
  * A running cluster of the same name passes: its own containers hold its names and ports.
  */
@@ -18,8 +20,12 @@ export async function preflight(spec: ClusterSpec, env: NodeJS.ProcessEnv = proc
   const settle = <T>(promise: Promise<T>) => promise.then((value) => ({value}), (error: unknown) => ({error}))
   const engine = settle(Promise.all([listContainers(), listNetworks()]))
   const own = settle(clusterContainers(spec.name))
-  const [probe, compose] = await Promise.all([probeDaemon(env), quickComposeCheck(env)])
-  throwFirstFailure([dockerBinaryCheck(probe), await socketCheck(probe), daemonCheck(probe), compose])
+  if (containerEngine(env) === 'podman') {
+    throwFirstFailure(podmanChecks(await probePodman(env), spec.basePort))
+  } else {
+    const [probe, compose] = await Promise.all([probeDaemon(env), quickComposeCheck(env)])
+    throwFirstFailure([dockerBinaryCheck(probe), await socketCheck(probe), daemonCheck(probe), compose])
+  }
   const listed = await engine
   if ('error' in listed) throw listed.error
   const [rows, networks] = listed.value

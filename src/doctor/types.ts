@@ -2,7 +2,7 @@
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
 
-export const CHECK_GROUPS = ['Docker', 'Compose', 'Resources', 'Network', 'Cluster'] as const
+export const CHECK_GROUPS = ['Docker', 'Podman', 'Compose', 'Resources', 'Network', 'Cluster'] as const
 export type CheckGroup = (typeof CHECK_GROUPS)[number]
 
 export type Os = 'linux' | 'macos' | 'windows'

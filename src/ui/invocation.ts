@@ -1,10 +1,11 @@
 // How the user ran kcl, so that the commands kcl suggests (`kcl topic create …` after `kcl up`, `kcl doctor` in a hint)
 // can be copied and run from where the user is: after `npm start` or `npx kcl up` in a checkout there is no `kcl` on
 // PATH, and after `npx kcl-kafka up` only npx can find kcl again.
-import {realpathSync, statSync} from 'node:fs'
+import {realpathSync} from 'node:fs'
 import {isSea} from 'node:sea'
-import {delimiter, isAbsolute, join, relative, sep} from 'node:path'
+import {isAbsolute, relative, sep} from 'node:path'
 import packageJson from '../../package.json' with {type: 'json'}
+import {findOnPath} from '../which.ts'
 
 export interface Invocation {
   /** The file that runs: bin/kcl.js of an npm install or checkout, or the standalone binary. */
@@ -51,21 +52,9 @@ export function currentPrefix(): string {
     cwd: process.cwd(),
     env: process.env,
     packageName: packageJson.name,
-    onPath: (program) => findOnPath(program, process.env.PATH ?? ''),
+    onPath: (program) => findOnPath(program),
   })
   return cached
-}
-
-export function findOnPath(program: string, path: string): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, program)
-    try {
-      if (statSync(candidate).isFile()) return candidate
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined
 }
 
 function realOrSame(path: string): string {

@@ -319,7 +319,7 @@ libs_cached() { [ "$(cat "$(libs_dir "$1")/.complete" 2>/dev/null || true)" = "$
 # The jars of each version given, one after the other (one Maven repository).
 fetch_kafka_jars() {
   set -Eeuo pipefail
-  local version libs tmp
+  local version libs tmp jackson
   for version in "$@"; do
     libs="$(libs_dir "${version}")"
     tmp="${libs}.tmp"
@@ -329,6 +329,13 @@ fetch_kafka_jars() {
       -Dkafka.version="${version}" \
       -Dmaven.repo.local="${CACHE_DIR}/m2" \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${tmp}"
+    jackson="$(cd "${tmp}" && ls jackson-databind-*.jar | sed -n 's/^jackson-databind-\(.*\)\.jar$/\1/p' | head -n 1)"
+    if ! ls "${tmp}"/jackson-dataformat-yaml-*.jar >/dev/null 2>&1; then
+      mvn -B -q -f "${IMAGE_SRC}/pom.xml" -Pyaml \
+        -Dkafka.version="${version}" -Djackson.version="${jackson}" \
+        -Dmaven.repo.local="${CACHE_DIR}/m2" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${tmp}"
+    fi
     ls "${tmp}/kafka_2.13-${version}.jar" "${tmp}/kafka-tools-${version}.jar" \
        "${tmp}/kafka-storage-${version}.jar" "${tmp}/kafka-server-${version}.jar" >/dev/null
     rm -rf "${libs}"

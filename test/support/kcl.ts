@@ -21,6 +21,16 @@ export function kafkaImage(): string {
   }
 }
 
+/** The image test:env prepared for one Kafka release (kafka-image-<version>: the official one if present, else the stand-in). */
+export function kafkaImageOf(version: string): string {
+  const file = join(homedir(), '.cache', 'kcl-test-env', `kafka-image-${version}`)
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    throw new Error(`No Kafka ${version} image for the e2e tests: ${file} is missing. Run \`npm run test:env\` first.`)
+  }
+}
+
 /** A private KCL_HOME, so tests never see a developer's own clusters' files. */
 export function tempKclHome(): string {
   return mkdtempSync(join(tmpdir(), 'kcl-test-home-'))

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {KclError} from '../../src/errors.ts'
-import {DEFAULT_IMAGE, newClusterSpec, newKraftClusterId, validateSpecRequest} from '../../src/cluster/spec.ts'
+import {
+  DEFAULT_IMAGE,
+  KAFKA_VERSION,
+  OLDEST_KAFKA_VERSION,
+  compareKafkaVersions,
+  kafkaVersionImage,
+  newClusterSpec,
+  newKraftClusterId,
+  validateSpecRequest,
+} from '../../src/cluster/spec.ts'
 import {parseBootstrapServers} from '../../src/cluster/resolve.ts'
 
 function rejects(request: Parameters<typeof validateSpecRequest>[0], pattern: RegExp): void {
@@ -48,5 +57,25 @@ describe('cluster spec validation', () => {
     for (const bad of ['', 'localhost', 'localhost:port', 'a b:1', 'host:70000', 'http://x:1']) {
       assert.throws(() => parseBootstrapServers(bad, '-b'), (error: unknown) => error instanceof KclError && error.exitCode === 2)
     }
+  })
+})
+
+describe('--kafka-version', () => {
+  it('picks apache/kafka:VERSION, or the repository in KCL_KAFKA_REPOSITORY', () => {
+    assert.equal(kafkaVersionImage(KAFKA_VERSION, {}), `apache/kafka:${KAFKA_VERSION}`)
+    assert.equal(kafkaVersionImage(OLDEST_KAFKA_VERSION, {}), `apache/kafka:${OLDEST_KAFKA_VERSION}`)
+    assert.equal(kafkaVersionImage('3.9.1', {KCL_KAFKA_REPOSITORY: 'mirror.example.com:5000/apache/kafka'}), 'mirror.example.com:5000/apache/kafka:3.9.1')
+  })
+
+  it('refuses releases older than the templates run, and what is not a release, with a usage error', () => {
+    assert.throws(() => kafkaVersionImage('3.6.2', {}), {message: `Kafka 3.6.2 is older than kcl can run: its KRaft templates need Kafka ${OLDEST_KAFKA_VERSION} or newer (the first apache/kafka image).`, exitCode: 2})
+    assert.throws(() => kafkaVersionImage('2.8.0', {}), {exitCode: 2})
+    for (const bad of ['4', '4.0', 'latest', '4.0.0-rc1', '../4.0.0']) assert.throws(() => kafkaVersionImage(bad, {}), /--kafka-version must be a Kafka release like/)
+  })
+
+  it('compares releases numerically', () => {
+    assert.ok(compareKafkaVersions('3.10.0', '3.9.1') > 0)
+    assert.ok(compareKafkaVersions('3.7.0', '3.7.0') === 0)
+    assert.ok(compareKafkaVersions('3.6.2', OLDEST_KAFKA_VERSION) < 0)
   })
 })

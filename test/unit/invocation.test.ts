@@ -3,7 +3,8 @@ import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {commandPrefix, findOnPath, runnable, type Invocation} from '../../src/ui/invocation.ts'
+import {commandPrefix, runnable, type Invocation} from '../../src/ui/invocation.ts'
+import {findOnPath} from '../../src/which.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'kcl-invocation-'))
 const checkout = join(root, 'checkout')
