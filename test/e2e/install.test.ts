@@ -21,12 +21,12 @@ const home = tempKclHome()
 
 /**
  * PATH for the installed kcl: its bin directory, a directory with the tools kcl and this test run (docker, compose,
- * bash, sed) and the directory of the project's Node. No other node is on it.
+ * the shells, sed) and the directory of the project's Node. No other node is on it.
  */
 async function installPath(): Promise<string> {
   const tools = join(work, 'tools')
   mkdirSync(tools)
-  for (const program of ['docker', 'docker-compose', 'bash', 'sed']) {
+  for (const program of ['docker', 'docker-compose', 'bash', 'sed', 'zsh', 'fish']) {
     const {stdout} = await execa('bash', ['-c', 'command -v "$1"', 'bash', program])
     symlinkSync(stdout.trim(), join(tools, program))
   }
@@ -154,6 +154,23 @@ describe('the npm package, installed globally from its tarball', () => {
     assert.deepEqual(await offered(`broker stop --name ${CLUSTER} `), ['1'])
     // A Kafka that does not answer: nothing offered, within the deadline.
     assert.deepEqual(await offered('topic describe -b 127.0.0.1:1 ', {KCL_COMPLETE_TIMEOUT_MS: '1000'}), [])
+  })
+
+  it('completes in zsh and fish through their scripts, from the running cluster too', async () => {
+    const shell = async (program: string, script: string) => {
+      const result = await execa(program, ['-c', script], {reject: false, cwd: work, env: {PATH, HOME, KCL_HOME: home}, extendEnv: false})
+      assert.equal(result.exitCode, 0, result.stderr)
+      return result.stdout.split('\n').filter(Boolean)
+    }
+    // zsh: _kcl as compinit would call it, with _describe (zsh's display of candidates) printing what it is given.
+    const zsh = (words: string[]) =>
+      shell('zsh', `compdef() { :; }; source <(kcl completion zsh); _describe() { print -rl -- "\${(@P)\${@[-1]}}"; }; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _kcl`)
+    assert.deepEqual(await zsh(['kcl', 'topic', 'de']), ['delete:Delete a topic and all its messages.', "describe:Show a topic's partitions (leader, replicas, in-sync replicas, offsets) and its own configs."])
+    assert.deepEqual(await zsh(['kcl', 'consume', TOPIC, '--name', CLUSTER, '--group', '']), [GROUP])
+    // fish: its own completion engine, asked what a TAB would offer.
+    const fish = (line: string) => shell('fish', `kcl completion fish | source; complete --do-complete '${line}'`)
+    assert.deepEqual(await fish('kcl consume t --output '), ['json', 'raw', 'text'])
+    assert.deepEqual(await fish(`kcl topic describe --name ${CLUSTER} inst-pack-t`), [TOPIC])
   })
 
   it('stops the cluster as suggested, keeping its data, and keeps nothing with --volumes', async () => {

@@ -47,7 +47,7 @@ BASE_PACKAGES="openjdk-17-jre-headless,ca-certificates,procps,hostname,netcat-op
 # Bump when the way the base rootfs is made changes.
 BASE_RECIPE="1 ${BASE_SUITE} minbase ${BASE_PACKAGES}"
 
-APT_PACKAGES=(docker.io docker-compose debootstrap kcat python3-kafka hyperfine chromium)
+APT_PACKAGES=(docker.io docker-compose debootstrap kcat python3-kafka hyperfine chromium zsh fish podman podman-compose)
 
 REBUILD="${KCL_TEST_ENV_REBUILD:-0}"
 STEP="start"
@@ -583,6 +583,35 @@ if [ -z "${COMPOSE_V2_VERSION_FOUND}" ] && [ -x "${COMPOSE_V2_BIN}" ]; then
   fi
 fi
 
+# ---------------------------------------------------------------- podman
+
+# The Podman e2e test runs kcl with KCL_ENGINE=podman (podman-compose) on the
+# default version's image, copied from Docker into Podman's own storage.
+STEP="podman"
+PODMAN_NOTE="not installed"
+PODMAN_CONF="/etc/containers/containers.conf.d/kcl-test-ulimits.conf"
+if have podman && have podman-compose; then
+  # Rootful Podman raises every container's open-files and process limits to
+  # 1048576, which needs CAP_SYS_RESOURCE; a confined root (like this machine's
+  # sandbox) lacks it, and every container then fails to start. Lower defaults
+  # work everywhere (kcl doctor explains the same to users).
+  cap_eff="$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)"
+  if is_root && [ -n "${cap_eff}" ] && [ $(( 0x${cap_eff} >> 24 & 1 )) -eq 0 ] && [ ! -f "${PODMAN_CONF}" ]; then
+    mkdir -p "$(dirname "${PODMAN_CONF}")"
+    printf '# Written by kcl test/env/setup.sh: this root lacks CAP_SYS_RESOURCE.\n[containers]\ndefault_ulimits = ["nofile=16384:16384", "nproc=8192:8192"]\n' > "${PODMAN_CONF}"
+  fi
+  image="${IMAGE_OF[${KAFKA_VERSION}]}"
+  docker_id="$(docker image inspect -f '{{.Id}}' "${image}" 2>/dev/null | sed 's/^sha256://')"
+  podman_id="$(podman image inspect -f '{{.Id}}' "${image}" 2>/dev/null || true)"
+  if [ -n "${docker_id}" ] && [ "${docker_id}" != "${podman_id}" ]; then
+    docker save "${image}" | podman load >"${LOG_DIR}/podman-load.log" 2>&1 \
+      || fail_with_log "podman load of ${image} failed" "${LOG_DIR}/podman-load.log"
+    PODMAN_NOTE="$(podman --version), ${image} loaded now"
+  else
+    PODMAN_NOTE="$(podman --version), ${image} present"
+  fi
+fi
+
 # ---------------------------------------------------------------- report
 
 STEP="report"
@@ -621,3 +650,4 @@ for version in "${KAFKA_VERSIONS[@]}"; do
 done
 echo "  image file:  ${IMAGE_FILE}"
 echo "  tools:       ${tools}"
+echo "  podman:      ${PODMAN_NOTE}"
