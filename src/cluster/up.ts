@@ -187,7 +187,7 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
       },
     })
     steps.push({
-      title: `Write compose file (${compose.variant === 'v2' ? 'docker compose' : 'docker-compose'} ${compose.version})`,
+      title: `Write compose file (${compose.command.join(' ')} ${compose.version})`,
       run: async (retitle) => {
         composeFile = await saveCluster(spec, composeYaml)
         retitle(`Wrote ${composeFile}`)
