@@ -50,6 +50,12 @@ describe('the Node check', () => {
     }
   })
 
+  it('is the floor the README names', () => {
+    const named = [...readFileSync(join(REPO, 'README.md'), 'utf8').matchAll(/Node (\d+\.\d+(?:\.\d+)?) or newer/g)].map((m) => m[1])
+    assert.ok(named.length > 0)
+    assert.deepEqual([...new Set(named)], [floor])
+  })
+
   it('reads the floor from package.json engines, its one source, and lets a newer Node past it', () => {
     // A copy of bin/kcl.js with package.json beside it and nothing else: past the check it fails to load dist/.
     const dir = mkdtempSync(join(tmpdir(), 'kcl-engines-'))
