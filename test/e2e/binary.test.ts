@@ -98,7 +98,16 @@ describe('the standalone kcl binary, with no node and no node_modules', () => {
     assert.notEqual(node.exitCode, 0, `node is on the test PATH: ${node.stdout}`)
     const version = await kclBin(['--version'])
     assert.equal(version.exitCode, 0, version.stderr)
-    assert.match(version.stdout, /^kcl\/\d+\.\d+\.\d+ /)
+    assert.match(version.stdout, /^kcl-kafka\/\d+\.\d+\.\d+ /)
+  })
+
+  it('prints its completion scripts and completes without oclif', async () => {
+    const script = await kclBin(['completion', 'bash'])
+    assert.equal(script.exitCode, 0, script.stderr)
+    assert.match(script.stdout, /complete -o nosort -F _kcl_completion kcl/)
+    const completed = await kclBin(['__complete', 'topic', 'de'], undefined, OCLIF_DEBUG)
+    assert.equal(completed.stderr, '', 'oclif was loaded')
+    assert.deepEqual(completed.stdout.split('\n').filter(Boolean).map((line) => line.split('\t')[0]), ['delete', 'describe'])
   })
 
   it('answers --version and help without the bundle, with the text oclif shows and the npm install prints', async () => {
