@@ -37,6 +37,9 @@ const commands = {
   'npm topic list --help': `${npmKcl} topic list --help`,
   'binary topic list --json --help': `${binary} topic list --json --help`,
   'npm topic list --json --help': `${npmKcl} topic list --json --help`,
+  // What every TAB runs (src/completion): commands and flags come from the manifest, also without oclif.
+  'binary __complete topic de': `${binary} __complete topic de`,
+  'npm __complete topic de': `${npmKcl} __complete topic de`,
 }
 mkdirSync(RESULTS, {recursive: true})
 const exported = join(RESULTS, 'startup.json')

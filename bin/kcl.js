@@ -3,9 +3,9 @@
 // later), so that a Node older than package.json's engines (the one place the floor is written) gets one line and
 // exit 1 instead of a stack trace from code written for a newer one.
 //
-// Then --version and help are answered from package.json and oclif.manifest.json without loading oclif, which alone
-// takes several times Node's own start-up, and shell completion (`kcl __complete …`) without oclif too; every other
-// command line goes to oclif. The answers are required from one CommonJS bundle (dist/fast-path.cjs, see
+// Then --version, help and the completion of commands and flags (`kcl __complete …`) are answered from package.json and
+// oclif.manifest.json without loading oclif, which alone takes several times Node's own start-up; completion of
+// topics, groups and clusters loads kcl's own code but not oclif either; every other command line goes to oclif. The answers are required from one CommonJS bundle (dist/fast-path.cjs, see
 // bin/build-fast-path.mjs): loading ES modules would cost several ms more.
 const {readFileSync, existsSync} = process.getBuiltinModule ? process.getBuiltinModule('node:fs') : await import('node:fs')
 
@@ -27,10 +27,12 @@ const manifestUrl = new URL('../oclif.manifest.json', import.meta.url)
 const readManifest = () => (existsSync(manifestUrl) ? readJson(manifestUrl) : undefined)
 const argv = process.argv.slice(2)
 
-if (argv[0] === '__complete') {
+const answered = answerWithoutOclif(argv, packageJson, readManifest)
+if (!answered && argv[0] === '__complete') {
+  // Completion of topics, groups, clusters or brokers: kcl's domain code, but still no oclif.
   const {printCompletions} = await import('../dist/completion/complete-command.js')
   await printCompletions(argv.slice(1), packageJson, readManifest)
-} else if (!answerWithoutOclif(argv, packageJson, readManifest)) {
+} else if (!answered) {
   // V8's compiled code for oclif, kcl and their dependencies, kept in the OS's temp directory: runs after the first
   // start ~10% faster (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
   process.getBuiltinModule('node:module').enableCompileCache()

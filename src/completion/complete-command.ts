@@ -1,8 +1,10 @@
 // `kcl __complete WORD…`: what the shell scripts of `kcl completion` call on every TAB, with the words after `kcl` up
 // to the cursor. Prints one candidate a line, `value<TAB>description` (zsh, fish and PowerShell show descriptions; the
-// bash script drops them). bin/kcl.js and the binary's main script run it without loading oclif.
+// bash script drops them). Commands, flags and their values are answered by src/help/fast-path.ts before anything
+// loads; this module, run without oclif by bin/kcl.js and the binary's main script, looks up the values only Kafka and
+// kcl's saved clusters know.
 import {writeSync} from 'node:fs'
-import {complete, values, type CompletionManifest} from './complete.ts'
+import {complete, completionLines, completionWords, values, type CompletionManifest} from './complete.ts'
 
 interface CompletionPackageJson {
   oclif: {topics?: Readonly<Record<string, {description?: string}>>}
@@ -14,15 +16,15 @@ const DEFAULT_TIMEOUT_MS = 2000
 export async function printCompletions(words: readonly string[], packageJson: CompletionPackageJson, readManifest: () => CompletionManifest | undefined): Promise<void> {
   const manifest = readManifest()
   if (!manifest) return
-  const completion = complete(manifest, packageJson.oclif.topics ?? {}, words.length === 0 ? [''] : words)
+  const completion = complete(manifest, packageJson.oclif.topics ?? {}, completionWords(words))
   let lines: string[] = []
   if (completion.kind === 'values') {
-    lines = completion.candidates.map((c) => (c.description ? `${c.value}\t${c.description.replaceAll(/\s+/g, ' ')}` : c.value))
+    lines = completionLines(completion.candidates)
   } else if (completion.kind === 'dynamic') {
     const {dynamicValues} = await import('./values.ts')
     const found = await withDeadline(dynamicValues(completion.dynamic, completion.flags), timeoutMs())
     const offered = values((found ?? []).map((value) => ({value})), completion.prefix)
-    lines = offered.kind === 'values' ? offered.candidates.map((c) => `${completion.lead}${c.value}`) : []
+    lines = offered.kind === 'values' ? completionLines(offered.candidates, completion.lead) : []
   }
   if (lines.length > 0) writeSync(1, `${lines.join('\n')}\n`)
   // A lookup cut off by the deadline may leave a socket or a child process behind: the answer is out, so stop.

@@ -166,6 +166,16 @@ export function values(candidates: readonly Candidate[], typed: string): Complet
   return {kind: 'values', candidates: kept.sort((a, b) => a.value.localeCompare(b.value))}
 }
 
+/** The words after `kcl __complete`: none means completing an empty first word. */
+export function completionWords(argv: readonly string[]): readonly string[] {
+  return argv.length === 0 ? [''] : argv
+}
+
+/** What `kcl __complete` prints: one candidate a line, `value<TAB>description`, each value after `lead`. */
+export function completionLines(candidates: readonly Candidate[], lead = ''): string[] {
+  return candidates.map((c) => `${lead}${c.value}${c.description ? `\t${c.description.replaceAll(/\s+/g, ' ')}` : ''}`)
+}
+
 function firstLine(text: string | undefined): string | undefined {
   return text?.split('\n')[0]
 }

@@ -1,9 +1,10 @@
-// `kcl --version` and kcl's help without oclif: importing @oclif/core alone takes about four times Node's own start-up,
-// and these answers need only package.json and oclif's manifest. bin/kcl.js (npm install) and src/sea/loader.cjs (the
+// `kcl --version`, kcl's help and shell completion of commands and flags without oclif: importing @oclif/core alone
+// takes about four times Node's own start-up, and these answers need only package.json and oclif's manifest. bin/kcl.js (npm install) and src/sea/loader.cjs (the
 // binary) call answerWithoutOclif before loading anything else; oclif prints the same version line (its user agent)
 // and the same help (src/help/oclif-help.ts renders with ./render.ts) for every command line this leaves to it.
 import {fstatSync, readFileSync, statSync, writeSync} from 'node:fs'
 import {release} from 'node:os'
+import {complete, completionLines, completionWords} from '../completion/complete.ts'
 import {
   helpCli,
   helpLayout,
@@ -31,13 +32,13 @@ const VERSION_FLAGS = new Set(['--version', '-v'])
 export function answerWithoutOclif(argv: readonly string[], packageJson: HelpPackageJson, readManifest: () => HelpManifest | undefined): boolean {
   const answer = answerFor(argv, packageJson, readManifest, stdoutLayout)
   if (answer === undefined) return false
-  print(`${answer}\n`)
+  if (answer !== '') print(`${answer}\n`)
   return true
 }
 
 /**
  * The answer to exactly these command lines (read as oclif reads them, with nothing else on the line): `--version`,
- * `-v`; nothing, `--help`, `-h` (root help); `WORDS… --help|-h` where the words are a command or a topic; a topic's
+ * `-v`; `__complete WORD…` when the manifest alone knows the answer (staticCompletion); nothing, `--help`, `-h` (root help); `WORDS… --help|-h` where the words are a command or a topic; a topic's
  * words alone (oclif shows the topic's help then too). Undefined for anything else, e.g. `--help` among other flags or
  * arguments, `--`, an unknown command, and for help when there is no manifest (oclif then finds the commands itself).
  */
@@ -49,6 +50,7 @@ export function answerFor(
 ): string | undefined {
   const [first] = argv
   if (argv.length === 1 && first !== undefined && VERSION_FLAGS.has(first)) return userAgent(packageJson)
+  if (first === '__complete') return staticCompletion(argv.slice(1), packageJson, readManifest)
   const last = argv.at(-1)
   const helpAsked = last !== undefined && HELP_FLAGS.has(last)
   const words = helpAsked ? argv.slice(0, -1) : argv
@@ -62,6 +64,19 @@ export function answerFor(
   if (subject === 'topic') return renderTopicHelp(cli, id, layout())
   if (subject === 'command' && helpAsked) return renderCommandHelp(cli, id, layout())
   return undefined
+}
+
+/**
+ * `kcl __complete WORD…` for commands, flags and the values the manifest lists (every TAB of the shell scripts):
+ * one candidate a line, '' for nothing to offer. Undefined for values only Kafka or kcl's saved clusters know, which
+ * src/completion/complete-command.ts looks up, and when there is no manifest.
+ */
+function staticCompletion(words: readonly string[], packageJson: HelpPackageJson, readManifest: () => HelpManifest | undefined): string | undefined {
+  const manifest = readManifest()
+  if (!manifest) return undefined
+  const completion = complete(manifest, packageJson.oclif.topics ?? {}, completionWords(words))
+  if (completion.kind === 'dynamic') return undefined
+  return completion.kind === 'values' ? completionLines(completion.candidates).join('\n') : ''
 }
 
 /** Only a character device can be a terminal, whose width help needs: pipes and files spare making process.stdout. */

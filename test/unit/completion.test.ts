@@ -5,6 +5,8 @@ import {before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {complete, dynamicKindOf, type Completion, type CompletionManifest} from '../../src/completion/complete.ts'
 import {completionScript, SHELLS} from '../../src/completion/scripts.ts'
+import {answerFor, type HelpManifest} from '../../src/help/fast-path.ts'
+import type {HelpPackageJson} from '../../src/help/render.ts'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const topics = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {oclif: {topics: Record<string, {description: string}>}}).oclif.topics
@@ -83,6 +85,16 @@ describe('completion', () => {
       }
     }
     assert.deepEqual(undecided, [])
+  })
+
+  it('is answered by the fast path for commands, flags and values, and left to kcl\'s own code for dynamic ones', () => {
+    const packageJson = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as HelpPackageJson
+    const answer = (...argv: string[]) => answerFor(['__complete', ...argv], packageJson, () => manifest as HelpManifest, () => ({width: 80, bold: false}))
+    assert.equal(answer('topic', 'de'), 'delete\tDelete a topic and all its messages.\ndescribe\tShow a topic\'s partitions (leader, replicas, in-sync replicas, offsets) and its own configs.')
+    assert.equal(answer('consume', 't', '--output='), '--output=json\n--output=raw\n--output=text')
+    assert.equal(answer('produce', 't', ''), '')
+    assert.equal(answer('topic', 'describe', ''), undefined)
+    assert.match(answer() ?? '', /^broker\t/)
   })
 
   it('has a script for every shell, each calling `__complete`', () => {
