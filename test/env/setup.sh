@@ -606,6 +606,8 @@ if have podman && have podman-compose; then
   if [ -n "${docker_id}" ] && [ "${docker_id}" != "${podman_id}" ]; then
     docker save "${image}" | podman load >"${LOG_DIR}/podman-load.log" 2>&1 \
       || fail_with_log "podman load of ${image} failed" "${LOG_DIR}/podman-load.log"
+    # The image it replaced, if any, is left untagged.
+    podman image prune -f >/dev/null 2>&1 || true
     PODMAN_NOTE="$(podman --version), ${image} loaded now"
   else
     PODMAN_NOTE="$(podman --version), ${image} present"
