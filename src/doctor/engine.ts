@@ -1,5 +1,6 @@
 import {runProcess} from '../docker/process.ts'
 import {CLUSTER_LABEL} from '../docker/containers.ts'
+import {containerEngine} from '../docker/engine.ts'
 import {docker} from '../docker/run.ts'
 
 /** What the doctor reads from the Docker engine, each with one docker call. */
@@ -41,8 +42,38 @@ export function parseContainerRows(text: string): ContainerRow[] {
     })
 }
 
+/** One container of `podman ps --format json`: Podman's templates have no `.Label "key"`, so kcl reads its JSON. */
+interface PodmanContainer {
+  Id: string
+  Names: string[]
+  State: string
+  Status: string
+  Labels: Record<string, string> | null
+  Ports: {container_port: number; host_port: number; range?: number; protocol: string}[] | null
+}
+
+export function parsePodmanContainers(text: string): ContainerRow[] {
+  return (JSON.parse(text) as PodmanContainer[]).map((c) => {
+    const tcp = (c.Ports ?? []).filter((p) => p.protocol === 'tcp')
+    const hostPorts = tcp.flatMap((p) => Array.from({length: p.range ?? 1}, (_, i) => p.host_port + i))
+    const labels = c.Labels ?? {}
+    return {
+      id: c.Id,
+      name: c.Names[0] ?? c.Id,
+      state: c.State,
+      status: c.Status,
+      cluster: labels[CLUSTER_LABEL],
+      composeProject: labels['com.docker.compose.project'],
+      service: labels['com.docker.compose.service'],
+      brokerHostPort: tcp.find((p) => p.container_port === 9092)?.host_port,
+      hostPorts: [...new Set(hostPorts)],
+    }
+  })
+}
+
 /** Every container on the engine, running or not: names, kcl/compose labels and published ports. */
 export async function listContainers(): Promise<ContainerRow[]> {
+  if (containerEngine() === 'podman') return parsePodmanContainers(await docker(['ps', '--all', '--format', 'json'], {timeoutMs: 15_000}))
   return parseContainerRows(await docker(['ps', '--all', '--no-trunc', '--format', ROW_FORMAT], {timeoutMs: 15_000}))
 }
 

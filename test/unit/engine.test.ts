@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {containerEngine} from '../../src/docker/engine.ts'
 import {classifyDockerFailure} from '../../src/docker/errors.ts'
+import {parsePodmanContainers} from '../../src/doctor/engine.ts'
 import {podmanChecks, type PodmanProbe} from '../../src/doctor/podman-checks.ts'
 
 const onPath = (...programs: string[]) => (program: string) => (programs.includes(program) ? `/usr/bin/${program}` : undefined)
@@ -71,5 +72,26 @@ describe('doctor with Podman', () => {
     assert.equal(confined?.status, 'warn')
     assert.match(confined?.fix?.[0]?.text ?? '', /default_ulimits/)
     assert.equal(statuses({...rootful, mayRaiseLimits: false, ulimitsConfigured: true})['podman.limits'], 'ok')
+  })
+})
+
+describe('Podman\'s container list', () => {
+  it('reads `podman ps --format json` into the rows doctor and up\'s pre-flight use', () => {
+    // As Podman 4.3.1 prints it for a kcl broker (podman-compose labels) and a container publishing a port range.
+    const text = JSON.stringify([
+      {
+        Id: 'a1',
+        Names: ['kcl-dev_kafka-1_1'],
+        State: 'running',
+        Status: 'Up 2 minutes',
+        Labels: {'com.kcl.cluster': 'dev', 'com.docker.compose.project': 'kcl-dev', 'com.docker.compose.service': 'kafka-1'},
+        Ports: [{host_ip: '127.0.0.1', container_port: 9092, host_port: 26630, range: 1, protocol: 'tcp'}],
+      },
+      {Id: 'b2', Names: ['web'], State: 'exited', Status: 'Exited (0) 1 hour ago', Labels: null, Ports: [{host_ip: '', container_port: 80, host_port: 8080, range: 2, protocol: 'tcp'}]},
+    ])
+    assert.deepEqual(parsePodmanContainers(text), [
+      {id: 'a1', name: 'kcl-dev_kafka-1_1', state: 'running', status: 'Up 2 minutes', cluster: 'dev', composeProject: 'kcl-dev', service: 'kafka-1', brokerHostPort: 26630, hostPorts: [26630]},
+      {id: 'b2', name: 'web', state: 'exited', status: 'Exited (0) 1 hour ago', cluster: undefined, composeProject: undefined, service: undefined, brokerHostPort: undefined, hostPorts: [8080, 8081]},
+    ])
   })
 })
