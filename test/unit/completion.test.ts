@@ -68,7 +68,7 @@ describe('completion', () => {
     // Free text on purpose: new names, numbers, sizes, templates, messages. A new flag or argument lands here or gets
     // options or a dynamic kind.
     const free = new Set([
-      'up --brokers', 'up --image', 'up --kafka-version', 'up --port', 'up --heap', 'up --timeout', 'cluster:restore --timeout', 'doctor --brokers', 'doctor --port',
+      'up --brokers', 'up --image', 'up --kafka-version', 'up --ui-port', 'ui --port', 'ui --host', 'up --port', 'up --heap', 'up --timeout', 'cluster:restore --timeout', 'doctor --brokers', 'doctor --port',
       'consume --from', 'consume --max-messages', 'consume --partition', 'consume --format',
       'produce message', 'produce --key', 'produce --key-separator', 'produce --header', 'produce --partition', 'produce --generate', 'produce --rate',
       'topic:create --partitions', 'topic:create --replication-factor', 'topic:create --config', 'group:reset --to',
