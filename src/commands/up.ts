@@ -79,7 +79,7 @@ function readyMessage(ready: UpResult): string {
     `  Bootstrap servers (this machine):  ${ready.bootstrapServers}`,
     `  Bootstrap servers (in Docker):     ${ready.dockerBootstrapServers}  (network ${ready.dockerNetwork})`,
     `  Compose file:                      ${ready.composeFile}`,
-    ...(ready.webUi ? [`  ${`${ready.webUi.name}:`.padEnd(34)} ${ready.webUi.url}  (starting; \`kcl ui\` shows the real KRaft controller)`] : []),
+    ...(ready.webUi ? [`  ${`${ready.webUi.name}:`.padEnd(34)} ${ready.webUi.url}  (starting; \`${kcl} ui\` shows the real KRaft controller)`] : []),
     '',
     'Next:',
     `  ${kcl} topic create Delivery --partitions 2${name}`,
