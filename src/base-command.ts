@@ -1,5 +1,9 @@
 import {Command, Errors} from '@oclif/core'
+import {onKafka, type ConnectionFlagValues} from './cluster/connect.ts'
+import {resolveConnection, type ResolvedConnection} from './profile/resolve.ts'
 import {KclError} from './errors.ts'
+import type {KafkaClient} from './kafka/client.ts'
+import {askSecret} from './ui/prompt.ts'
 import {helpCliOf} from './help/oclif-help.ts'
 import {helpLayout, renderCommandHelp} from './help/render.ts'
 import {runnable} from './ui/invocation.ts'
@@ -16,6 +20,20 @@ function wantsUsage(err: Error): err is ParseErrorWithUsage {
  * and keeps stack traces out of the user's terminal unless KCL_DEBUG is set.
  */
 export abstract class KclCommand extends Command {
+  /** Runs `work` with a client connected as the connection flags, environment and profiles say (flags.ts). */
+  protected onKafka<T>(connection: ConnectionFlagValues, work: (client: KafkaClient) => Promise<T>): Promise<T> {
+    return onKafka(connection, this.connectionHooks(), work)
+  }
+
+  /** Where and how to connect, for commands that keep the connection (kcl ui). */
+  protected resolveConnection(connection: ConnectionFlagValues): Promise<ResolvedConnection> {
+    return resolveConnection(connection, this.connectionHooks())
+  }
+
+  private connectionHooks() {
+    return {warn: (line: string) => this.warn(line), askSecret}
+  }
+
   /** With --json, errors are JSON too: the message and exit code only (oclif would dump the whole error, its config included). */
   protected toErrorJson(err: Error & {exitCode?: number; oclif?: {exit?: number}}): unknown {
     return {error: {message: err.message, exitCode: err.oclif?.exit ?? err.exitCode ?? 1}}

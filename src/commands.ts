@@ -13,6 +13,11 @@ import GroupDescribe from './commands/group/describe.ts'
 import GroupList from './commands/group/list.ts'
 import GroupReset from './commands/group/reset.ts'
 import Produce from './commands/produce.ts'
+import ProfileCreate from './commands/profile/create.ts'
+import ProfileDelete from './commands/profile/delete.ts'
+import ProfileList from './commands/profile/list.ts'
+import ProfileShow from './commands/profile/show.ts'
+import ProfileUse from './commands/profile/use.ts'
 import Status from './commands/status.ts'
 import TopicCreate from './commands/topic/create.ts'
 import TopicDelete from './commands/topic/delete.ts'
@@ -35,6 +40,11 @@ export const COMMANDS = {
   'group:list': GroupList,
   'group:reset': GroupReset,
   produce: Produce,
+  'profile:create': ProfileCreate,
+  'profile:delete': ProfileDelete,
+  'profile:list': ProfileList,
+  'profile:show': ProfileShow,
+  'profile:use': ProfileUse,
   status: Status,
   'topic:create': TopicCreate,
   'topic:delete': TopicDelete,

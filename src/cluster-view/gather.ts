@@ -4,7 +4,7 @@
  * produce.ts and consume.ts for the actions and the records a page shows. New kinds of groups or connection
  * profiles are added here.
  */
-import type {ConnectionTarget} from '../cluster/resolve.ts'
+import type {ResolvedConnection} from '../profile/resolve.ts'
 import {hostPort, nodeIds} from '../cluster/spec.ts'
 import {clusterContainers} from '../docker/containers.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
@@ -44,12 +44,12 @@ export interface NewRecordRequest {
 }
 
 export class ClusterReader {
-  readonly target: ConnectionTarget
+  readonly target: ResolvedConnection
   private client: Promise<KafkaClient> | undefined
   /** Brokers seen in metadata: asked too when the bootstrap servers are down. */
   private readonly seenAddresses = new Map<string, BrokerAddress>()
 
-  constructor(target: ConnectionTarget) {
+  constructor(target: ResolvedConnection) {
     this.target = target
   }
 
@@ -69,14 +69,14 @@ export class ClusterReader {
 
   /** One Metadata request (the first broker that answers): brokers, cluster id, every partition. */
   async metadata(): Promise<MetadataAnswer> {
-    const answer = await firstAnswer(this.addresses(), (address) => clusterMetadata(address, METADATA_TIMEOUT_MS))
+    const answer = await firstAnswer(this.addresses(), (address) => clusterMetadata(address, METADATA_TIMEOUT_MS, this.target.security))
     if (!this.target.cluster) for (const b of answer.brokers) this.seenAddresses.set(`${b.host}:${b.port}`, {host: b.host, port: b.port})
     return answer
   }
 
   /** One DescribeQuorum request: the KRaft metadata quorum as its leader sees it (never Metadata's "controller id"). */
   quorum(): Promise<QuorumInfo> {
-    return firstAnswer(this.addresses(), (address) => describeQuorum(address, PROBE_TIMEOUT_MS))
+    return firstAnswer(this.addresses(), (address) => describeQuorum(address, PROBE_TIMEOUT_MS, this.target.security))
   }
 
   /** Container state per node for kcl's own clusters; undefined for any other Kafka. */
@@ -89,7 +89,7 @@ export class ClusterReader {
 
   /** The shared client; dropped after a failure so the next poll starts afresh (e.g. once the cluster is back up). */
   private async withClient<T>(work: (client: KafkaClient) => Promise<T>): Promise<T> {
-    const connecting = (this.client ??= connectKafka(this.target.servers, {clientId: 'kcl-ui'}))
+    const connecting = (this.client ??= connectKafka(this.target.servers, {clientId: 'kcl-ui', security: this.target.security}))
     const client = await connecting
     try {
       return await work(client)

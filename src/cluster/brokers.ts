@@ -4,6 +4,7 @@ import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka-client/index.ts'
 import {sleep} from '../progress.ts'
 import {requireSpec} from './resolve.ts'
+import {clusterSecurity} from './secrets.ts'
 import {controllerIds, DEFAULT_CLUSTER_NAME, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
 
 /** One Kafka node of a kcl cluster as Docker sees it. */
@@ -89,9 +90,10 @@ const QUORUM_PROBE_TIMEOUT_MS = 1000
 
 /** The active controller (the metadata quorum leader) as the given brokers see it; undefined during an election. */
 export async function activeController(spec: ClusterSpec, ids: number[]): Promise<number | undefined> {
+  const security = await clusterSecurity(spec)
   const quorum = await firstAnswer(
     ids.map((id) => address(spec, id)),
-    (a) => describeQuorum(a, QUORUM_PROBE_TIMEOUT_MS),
+    (a) => describeQuorum(a, QUORUM_PROBE_TIMEOUT_MS, security),
   ).catch(() => undefined)
   return quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
 }
@@ -114,8 +116,9 @@ export async function waitForNewController(spec: ClusterSpec, ids: number[], pre
 
 /** Resolves with the time a broker first failed to answer a Metadata request: it no longer serves clients. */
 export async function waitUntilNotServing(spec: ClusterSpec, nodeId: number, deadline: number): Promise<number> {
+  const security = await clusterSecurity(spec)
   for (;;) {
-    const serving = await brokerMetadata(address(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS).then(
+    const serving = await brokerMetadata(address(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS, security).then(
       () => true,
       () => false,
     )
@@ -140,10 +143,11 @@ export async function startContainer(container: ContainerInfo): Promise<void> {
  * not enough: a killed broker stays listed there until its session times out.)
  */
 export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline: number, onProgress?: (missing: number[]) => void): Promise<void> {
+  const security = await clusterSecurity(spec)
   for (;;) {
     const answers = await Promise.all(
       ids.map((id) =>
-        brokerMetadata(address(spec, id), QUORUM_PROBE_TIMEOUT_MS).then(
+        brokerMetadata(address(spec, id), QUORUM_PROBE_TIMEOUT_MS, security).then(
           (m) => m.brokers.some((b) => b.nodeId === id),
           () => false,
         ),
@@ -163,7 +167,8 @@ export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline:
 
 /** Every partition of every topic (internal ones included) as the running brokers report it. */
 export async function partitionStates(spec: ClusterSpec, running: number[]): Promise<PartitionState[]> {
-  return normalized(await firstAnswer(running.map((id) => address(spec, id)), (broker) => topicPartitions(broker, 5000)))
+  const security = await clusterSecurity(spec)
+  return normalized(await firstAnswer(running.map((id) => address(spec, id)), (broker) => topicPartitions(broker, 5000, security)))
 }
 
 function normalized(partitions: PartitionState[]): PartitionState[] {
@@ -198,8 +203,9 @@ export function outOfSync(partitions: PartitionState[]): PartitionState[] {
  * others, while clients bootstrapping from it would still see the partitions behind.
  */
 export async function waitInSync(spec: ClusterSpec, running: number[], deadline: number, onProgress?: (behind: number, total: number) => void): Promise<PartitionState[]> {
+  const security = await clusterSecurity(spec)
   for (;;) {
-    const views = await Promise.all(running.map((id) => topicPartitions(address(spec, id), 5000).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
+    const views = await Promise.all(running.map((id) => topicPartitions(address(spec, id), 5000, security).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
     const behindByBroker = views?.map(outOfSync)
     const behind = behindByBroker?.reduce((most, list) => (list.length > most.length ? list : most))
     if (views && behind?.length === 0) return views[0]!

@@ -3,6 +3,7 @@ import {detectCompose, runCompose} from '../docker/compose.ts'
 import {CLUSTER_LABEL, clusterContainers, namesOfResources} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError} from '../errors.ts'
+import {deleteProfile, readProfile} from '../profile/store.ts'
 import {composeProjectName} from './spec.ts'
 import {composeFilePath, forgetCluster, readSpec, saveCluster} from './store.ts'
 
@@ -45,6 +46,7 @@ export async function downCluster(name: string, options: {volumes: boolean}): Pr
     if (remaining.length > 0) await docker(['volume', 'rm', ...remaining])
     removedVolumes = volumesBefore
     await forgetCluster(name)
+    if ((await readProfile(name))?.cluster === name) await deleteProfile(name)
   }
   return {
     name,

@@ -18,6 +18,7 @@ import {
   waitForNewController,
   waitUntilNotServing,
 } from './brokers.ts'
+import {clusterSecurity} from './secrets.ts'
 import type {ClusterSpec} from './spec.ts'
 
 /** kcl's own topic for proving that the cluster takes writes; hidden from `kcl topic list` like every `__` topic. */
@@ -145,7 +146,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
       run: async (retitle) => {
         const all = [...survivors, target]
         const deadline = performance.now() + PROBE_TIMEOUT_MS
-        await withKafka(serversOf(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover'})
+        await withKafka(serversOf(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
         before = await retryUntil(deadline, () => partitionStates(spec, all))
         retitle(`Recorded ${before.length} partitions; node ${plan.controllerBefore} is the active controller`)
       },
@@ -188,7 +189,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
           const deadline = performance.now() + PROBE_TIMEOUT_MS
           await retryUntil(deadline, () => readProbes(client, records, probeValue, deadline))
           readBack = true
-        }, {clientId: 'kcl-failover'})
+        }, {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
         retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC} ${seconds(probeAckedMs)} after the stop, and read back`)
       },
     },

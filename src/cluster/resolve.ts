@@ -1,6 +1,6 @@
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {CLUSTER_LABEL, containersWithLabel} from '../docker/containers.ts'
-import {DEFAULT_CLUSTER_NAME, hostBootstrapServers, validateClusterName, type ClusterSpec} from './spec.ts'
+import {DEFAULT_CLUSTER_NAME, validateClusterName, type ClusterSpec} from './spec.ts'
 import {readSpec, savedClusterNames} from './store.ts'
 
 /** Names of kcl clusters with at least one running container, on this Docker engine. */
@@ -44,32 +44,4 @@ export function parseBootstrapServers(value: string, source: string): string[] {
     throw usageError(`${source} must be host:port[,host:port…]${bad === undefined ? '' : `; "${bad}" is not`}.`, 'For example -b localhost:9092.')
   }
   return servers
-}
-
-export interface ConnectionTarget {
-  servers: string[]
-  /** The kcl cluster, when the servers came from one. */
-  cluster?: ClusterSpec
-}
-
-/** Where a Kafka command connects: -b, else $KCL_BOOTSTRAP_SERVER, else the kcl cluster (--name or the only one running). */
-export async function resolveConnection(options: {bootstrapServer?: string; name?: string}, env: NodeJS.ProcessEnv = process.env): Promise<ConnectionTarget> {
-  if (options.bootstrapServer !== undefined) return {servers: parseBootstrapServers(options.bootstrapServer, '--bootstrap-server')}
-  if (options.name === undefined && env.KCL_BOOTSTRAP_SERVER) {
-    return {servers: parseBootstrapServers(env.KCL_BOOTSTRAP_SERVER, 'KCL_BOOTSTRAP_SERVER')}
-  }
-  let name = options.name
-  if (name === undefined) {
-    const running = await runningClusterNames()
-    if (running.length > 1) throw severalRunning(running)
-    name = running[0]
-  }
-  const spec = name === undefined ? undefined : await readSpec(name)
-  if (!spec) {
-    throw new KclError(name === undefined ? 'No kcl cluster is running.' : `There is no kcl cluster named "${name}".`, {
-      hint: 'Start one with `kcl up`, or point at any Kafka with -b host:port.',
-      exitCode: ExitCode.notRunning,
-    })
-  }
-  return {servers: hostBootstrapServers(spec).split(','), cluster: spec}
 }

@@ -20,6 +20,9 @@ export const MAX_BROKERS = 9
 /** Web UIs `kcl up --ui` can run beside the brokers (compose-templates/ui-<name>.yaml), with their usual ports. */
 export const WEB_UIS = {kafdrop: {port: 9000, title: 'Kafdrop'}, 'kafka-ui': {port: 8080, title: 'kafka-ui'}} as const
 export type WebUi = keyof typeof WEB_UIS
+/** How the listener published to this machine is secured (the in-Docker and controller listeners stay plaintext). */
+export const SECURITY_MODES = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const
+export type SecurityMode = (typeof SECURITY_MODES)[number]
 
 /** Everything that decides what a cluster's compose file looks like; saved beside it so `up` after `down` rebuilds the same cluster. */
 export interface ClusterSpec {
@@ -35,6 +38,8 @@ export interface ClusterSpec {
   /** A web UI container beside the brokers, and its host port. */
   ui?: WebUi
   uiPort?: number
+  /** Absent in clusters made before kcl could secure them: plaintext. */
+  security?: SecurityMode
 }
 
 export interface SpecRequest {
@@ -47,6 +52,7 @@ export interface SpecRequest {
   /** "none" removes a web UI the cluster had. */
   ui?: WebUi | 'none'
   uiPort?: number
+  security?: SecurityMode
 }
 
 const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/
@@ -92,6 +98,9 @@ export function validateSpecRequest(request: SpecRequest): void {
   if (request.heap !== undefined && !HEAP_SIZE.test(request.heap)) {
     throw usageError(`--heap must be a size like 512m or 1g, not "${request.heap}".`)
   }
+  if (request.security !== undefined && !SECURITY_MODES.includes(request.security)) {
+    throw usageError(`--security must be one of ${SECURITY_MODES.join(', ')}, not "${request.security}".`)
+  }
 }
 
 const KAFKA_RELEASE = /^(\d+)\.(\d+)\.(\d+)$/
@@ -135,6 +144,7 @@ export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = pr
     heap: request.heap ?? DEFAULT_HEAP,
     clusterId: newKraftClusterId(),
     ...webUi(request),
+    security: request.security ?? 'plaintext',
   }
 }
 
@@ -166,6 +176,15 @@ export function nodeIds(spec: Pick<ClusterSpec, 'brokers'>): number[] {
 /** Nodes 1..3 are KRaft controllers in clusters of 3 or more, node 1 alone in smaller ones. */
 export function controllerIds(spec: Pick<ClusterSpec, 'brokers'>): number[] {
   return spec.brokers >= 3 ? [1, 2, 3] : [1]
+}
+
+export const securityOf = (spec: Pick<ClusterSpec, 'security'>): SecurityMode => spec.security ?? 'plaintext'
+export const usesTls = (mode: SecurityMode): boolean => mode === 'ssl' || mode === 'sasl_ssl'
+export const usesSasl = (mode: SecurityMode): boolean => mode === 'sasl_plaintext' || mode === 'sasl_ssl'
+
+/** The cluster's volume of broker secrets (certificates, JAAS file), created by kcl before compose starts the brokers. */
+export function secretsVolumeName(spec: Pick<ClusterSpec, 'name'>): string {
+  return `${composeProjectName(spec.name)}_secrets`
 }
 
 export function hostBootstrapServers(spec: ClusterSpec): string {

@@ -1,6 +1,7 @@
 import {clusterContainers, listContainerDirectory} from '../docker/containers.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka-client/index.ts'
-import {controllerIds, hostBootstrapServers, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
+import {clusterSecurity} from './secrets.ts'
+import {controllerIds, hostBootstrapServers, hostPort, nodeIds, securityOf, type ClusterSpec, type SecurityMode} from './spec.ts'
 import {requireSpec} from './resolve.ts'
 
 export interface BrokerStatus {
@@ -29,6 +30,8 @@ export interface ClusterStatus {
   /** The KRaft active controller (the metadata quorum leader), when any broker answers. */
   activeController: number | undefined
   bootstrapServers: string
+  /** How the listener published to this machine is secured. */
+  security: SecurityMode
   brokers: BrokerStatus[]
 }
 
@@ -39,9 +42,10 @@ export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
   const containers = await clusterContainers(spec.name)
   const running = nodeIds(spec).filter((id) => containers.some((c) => c.nodeId === id && c.state === 'running'))
   const addresses = running.map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
+  const security = await clusterSecurity(spec)
   const [metadata, quorum, versions] = await Promise.all([
-    firstAnswer(addresses, (a) => brokerMetadata(a, PROBE_TIMEOUT_MS)).catch((): BrokerMetadata | undefined => undefined),
-    firstAnswer(addresses, (a) => describeQuorum(a, PROBE_TIMEOUT_MS)).catch((): QuorumInfo | undefined => undefined),
+    firstAnswer(addresses, (a) => brokerMetadata(a, PROBE_TIMEOUT_MS, security)).catch((): BrokerMetadata | undefined => undefined),
+    firstAnswer(addresses, (a) => describeQuorum(a, PROBE_TIMEOUT_MS, security)).catch((): QuorumInfo | undefined => undefined),
     Promise.all(containers.map(async (c) => [c.nodeId, c.state === 'running' ? await kafkaVersionIn(c.name) : undefined] as const)),
   ])
   const activeController = quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
@@ -67,6 +71,7 @@ export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
     clusterId: metadata?.clusterId ?? spec.clusterId,
     activeController,
     bootstrapServers: hostBootstrapServers(spec),
+    security: securityOf(spec),
     brokers,
   }
 }

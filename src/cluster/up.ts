@@ -16,10 +16,15 @@ import {
   nodeIds,
   WEB_UIS,
   webUi,
+  securityOf,
+  usesSasl,
   validateSpecRequest,
   type ClusterSpec,
+  type SecurityMode,
   type SpecRequest,
 } from './spec.ts'
+import {saveProfile} from '../profile/store.ts'
+import {clusterSecurity, clusterSettings, createScramCredentials, prepareSecretsVolume} from './secrets.ts'
 import {composeFilePath, forgetCluster, readSpec, saveCluster} from './store.ts'
 
 export const DEFAULT_UP_TIMEOUT_SECONDS = 180
@@ -46,9 +51,10 @@ export interface UpResult {
   exposed: boolean
   /** The web UI started beside the brokers (kcl up --ui), and where it is published. */
   webUi: {name: string; url: string} | undefined
+  security: SecurityMode
 }
 
-const OVERRIDABLE = ['basePort', 'image', 'expose', 'heap'] as const
+const OVERRIDABLE = ['basePort', 'image', 'expose', 'heap', 'security'] as const
 
 /**
  * Works out the cluster `kcl up` should run: a new spec, or the saved one (with its cluster id, so its
@@ -83,7 +89,18 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
 }
 
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
-  return OVERRIDABLE.every((key) => a[key] === b[key]) && a.ui === b.ui && a.uiPort === b.uiPort
+  return OVERRIDABLE.every((key) => (key === 'security' ? securityOf(a) === securityOf(b) : a[key] === b[key])) && a.ui === b.ui && a.uiPort === b.uiPort
+}
+
+function securedWith(spec: ClusterSpec): string {
+  switch (securityOf(spec)) {
+    case 'ssl':
+      return 'TLS with client certificates'
+    case 'sasl_ssl':
+      return 'TLS and SASL'
+    default:
+      return 'SASL without TLS'
+  }
 }
 
 function brokerLabel(spec: ClusterSpec, nodeId: number): string {
@@ -105,17 +122,19 @@ async function notReadyError(spec: ClusterSpec, nodeId: number, container: Conta
 /** Polls one broker until it answers on its host port and sees itself registered with the controller. */
 async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number, abort: AbortSignal): Promise<void> {
   const address = {host: '127.0.0.1', port: hostPort(spec, nodeId)}
+  const security = await clusterSecurity(spec)
   for (let attempt = 0; ; attempt++) {
     if (abort.aborted) return
-    const metadata = await brokerMetadata(address, 2000).catch(() => undefined)
-    if (metadata?.brokers.some((b) => b.nodeId === nodeId)) return
+    const metadata = await brokerMetadata(address, 2000, security).catch((error: Error) => error)
+    if (!(metadata instanceof Error) && metadata.brokers.some((b) => b.nodeId === nodeId)) return
     // Looking at the container costs a docker call: do it now and then, to fail fast when it died.
     if (attempt % 10 === 9 || Date.now() > deadline) {
       const container = (await clusterContainers(spec.name)).find((c) => c.nodeId === nodeId)
       if (!container || container.state === 'exited' || container.state === 'dead') {
         throw await notReadyError(spec, nodeId, container, container ? `stopped (exit code ${container.exitCode}) while starting` : 'has no container')
       }
-      if (Date.now() > deadline) throw await notReadyError(spec, nodeId, container, `did not become ready in time`)
+      const lastAnswer = metadata instanceof KclError ? ` (last answer: ${metadata.message})` : ''
+      if (Date.now() > deadline) throw await notReadyError(spec, nodeId, container, `did not become ready in time${lastAnswer}`)
     }
     await sleep(POLL_MS)
   }
@@ -124,8 +143,9 @@ async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number
 async function waitForQuorum(spec: ClusterSpec, deadline: number): Promise<number> {
   const addresses = nodeIds(spec).map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
   const voters = controllerIds(spec).length
+  const security = await clusterSecurity(spec)
   for (;;) {
-    const quorum = await firstAnswer(addresses, (address) => describeQuorum(address, 2000)).catch(() => undefined)
+    const quorum = await firstAnswer(addresses, (address) => describeQuorum(address, 2000, security)).catch(() => undefined)
     if (quorum && quorum.leaderId >= 0 && quorum.voters.length === voters) return quorum.leaderId
     if (Date.now() > deadline) {
       throw new KclError('The KRaft controller quorum has no leader.', {
@@ -139,8 +159,9 @@ async function waitForQuorum(spec: ClusterSpec, deadline: number): Promise<numbe
 
 async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<void> {
   const servers = hostBootstrapServers(spec).split(',')
+  const security = await clusterSecurity(spec)
   for (;;) {
-    const seen = await clientRoundTrip(servers, 3000).catch((error: Error) => error)
+    const seen = await clientRoundTrip(servers, 3000, security).catch((error: Error) => error)
     if (Array.isArray(seen) && seen.length === spec.brokers) return
     if (Date.now() > deadline) {
       const why = Array.isArray(seen) ? `it sees ${seen.length} of ${spec.brokers} brokers` : seen.message
@@ -168,7 +189,7 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
     saved !== undefined && brokerContainers.length === spec.brokers && brokerContainers.every((c) => c.state === 'running')
   if (alreadyRunning && !sameSpec(saved, spec)) {
     throw usageError(
-      `Cluster "${spec.name}" is running with other settings (port ${saved.basePort}, image ${saved.image}).`,
+      `Cluster "${spec.name}" is running with other settings (port ${saved.basePort}, image ${saved.image}, security ${securityOf(saved)}).`,
       `Stop it with \`kcl down --name ${spec.name}\` (data is kept), then run kcl up again with the new flags.`,
     )
   }
@@ -193,6 +214,15 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
         retitle(`Wrote ${composeFile}`)
       },
     })
+    if (securityOf(spec) !== 'plaintext') {
+      steps.push({
+        title: `Secure the published listener (${securityOf(spec)})`,
+        run: async (retitle) => {
+          await prepareSecretsVolume(spec)
+          retitle(`Secured the published listener (${securityOf(spec)}): ${securedWith(spec)}`)
+        },
+      })
+    }
     steps.push({
       title: `Start ${spec.brokers} Kafka container(s) from ${spec.image}`,
       run: async (retitle) => {
@@ -205,6 +235,23 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
           throw error
         }
         retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
+      },
+    })
+  }
+  if (usesSasl(securityOf(spec))) {
+    steps.push({
+      title: 'Create the SASL user admin',
+      run: async (retitle) => {
+        deadline ||= Date.now() + timeoutMs
+        const address = {host: '127.0.0.1', port: hostPort(spec, 1)}
+        // A running cluster whose user already authenticates needs nothing (a Kafka tool costs seconds).
+        if (alreadyRunning && (await brokerMetadata(address, 2000, await clusterSecurity(spec)).then(() => true, () => false))) {
+          return retitle('The SASL user admin authenticates (SCRAM-SHA-512 and PLAIN)')
+        }
+        const first = (await clusterContainers(spec.name)).find((c) => c.nodeId === 1 && c.state === 'running')
+        if (!first) throw await notReadyError(spec, 1, undefined, 'is not running')
+        await createScramCredentials(spec, first.id, deadline)
+        retitle('Created the SASL user admin (SCRAM-SHA-512 and PLAIN)')
       },
     })
   }
@@ -238,6 +285,13 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
       retitle(`Client round trip through localhost: all ${spec.brokers} broker(s) seen`)
     },
   })
+  steps.push({
+    title: `Save profile ${spec.name}`,
+    run: async (retitle) => {
+      await saveProfile(spec.name, await clusterSettings(spec), {cluster: spec.name})
+      retitle(`Saved profile ${spec.name} (kcl profile show ${spec.name})`)
+    },
+  })
 
   const result = (): UpResult => ({
     name: spec.name,
@@ -251,6 +305,7 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
     composeFile,
     exposed: spec.expose,
     webUi: spec.ui ? {name: WEB_UIS[spec.ui].title, url: `http://localhost:${spec.uiPort}/`} : undefined,
+    security: securityOf(spec),
   })
   return {steps, result}
 }

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
-import {onKafka} from '../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../flags.ts'
 import {consume, streamSink, type OutputFormat} from '../kafka/consume.ts'
 import {FORMAT_HELP} from '../kafka/records.ts'
 
@@ -30,8 +29,7 @@ export default class Consume extends KclCommand {
     partition: Flags.integer({char: 'p', description: 'read only this partition (not with --group)', helpValue: 'N'}),
     output: Flags.option({options: ['text', 'json', 'raw'] as const, description: 'text: values (binary as base64:…); json: one object per record; raw: value bytes unchanged', default: 'text'})(),
     format: Flags.string({char: 'f', description: 'template per record, e.g. "%k %v"', helpValue: 'TEMPLATE'}),
-    'bootstrap-server': bootstrapServerFlag,
-    name: clusterNameFlag,
+    ...connectionFlags,
   }
 
   async run(): Promise<void> {
@@ -41,7 +39,7 @@ export default class Consume extends KclCommand {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     try {
-      await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+      await this.onKafka(connectionFlagValues(flags), (client) =>
         consume(client, {
           topic: args.topic,
           group: flags.group,

@@ -1,9 +1,8 @@
 import {createReadStream, fstatSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
+import {connectionFlagValues, connectionFlags} from '../flags.ts'
 import type {Acks, Compression} from '../kafka/client.ts'
-import {onKafka} from '../cluster/connect.ts'
 import {produce} from '../kafka/produce.ts'
 import {produceSummary} from '../ui/produce-report.ts'
 
@@ -32,8 +31,7 @@ export default class Produce extends KclCommand {
     input: Flags.option({options: ['text', 'json'] as const, description: 'text: one value per line; json: the lines `consume --output json` writes', default: 'text'})(),
     generate: Flags.integer({description: 'send N random delivery messages (JSON, keyed by delivery id)', helpValue: 'N'}),
     rate: Flags.integer({description: 'with --generate: messages per second', helpValue: 'R'}),
-    'bootstrap-server': bootstrapServerFlag,
-    name: clusterNameFlag,
+    ...connectionFlags,
   }
 
   async run(): Promise<void> {
@@ -49,7 +47,7 @@ export default class Produce extends KclCommand {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
     try {
-      const result = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+      const result = await this.onKafka(connectionFlagValues(flags), (client) =>
         produce(client, {
           topic: args.topic,
           messages,

@@ -36,7 +36,7 @@ function render(status: ClusterStatus): string {
     b.kafkaVersion ?? '-',
   ])
   return [
-    `Cluster "${status.name}": ${status.state}   cluster id ${status.clusterId ?? 'unknown'}   bootstrap ${status.bootstrapServers}`,
+    `Cluster "${status.name}": ${status.state}   cluster id ${status.clusterId ?? 'unknown'}   bootstrap ${status.bootstrapServers}   security ${status.security}`,
     '',
     table(['NODE', 'SERVICE', 'CONTAINER', 'ADDRESS', 'ROLES', 'KAFKA', 'VERSION'], rows),
   ].join('\n')

@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
-import {resolveConnection} from '../cluster/resolve.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../flags.ts'
+import {connectionFlagValues, connectionFlags} from '../flags.ts'
 import {canOpenBrowser, openBrowser} from '../ui/browser.ts'
 import {DEFAULT_HOST, isLoopback, validateHost} from '../web-server/address.ts'
 
@@ -16,8 +15,7 @@ kcl polls Kafka once for all open pages: one Metadata and one DescribeQuorum req
     {description: 'Any Kafka', command: '<%= config.bin %> ui -b broker1:9092,broker2:9092'},
   ]
   static flags = {
-    name: clusterNameFlag,
-    'bootstrap-server': bootstrapServerFlag,
+    ...connectionFlags,
     port: Flags.integer({char: 'p', description: 'port to serve on; 0 or a busy port picks a free one', default: 0, helpValue: 'PORT'}),
     host: Flags.string({description: `address to serve on; anything but loopback opens the page to your network`, default: DEFAULT_HOST, helpValue: 'HOST'}),
     'no-open': Flags.boolean({description: 'do not open the page in a browser (never opened in CI or without a display)'}),
@@ -25,8 +23,7 @@ kcl polls Kafka once for all open pages: one Metadata and one DescribeQuorum req
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Ui)
-    // --profile (TLS/SASL) will resolve here too: the server takes whatever connection this returns.
-    const target = await resolveConnection({bootstrapServer: flags['bootstrap-server'], name: flags.name})
+    const target = await this.resolveConnection(connectionFlagValues(flags))
     if (!isLoopback(validateHost(flags.host))) {
       this.warn(`--host ${flags.host} opens kcl ui to the network: anyone who can reach this machine can read your topics, create topics and produce records.`)
     }

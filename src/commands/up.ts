@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
 import {currentPrefix} from '../ui/invocation.ts'
 import {progressMode, runProgress} from '../ui/progress.ts'
 
@@ -15,6 +15,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     {description: 'Three brokers (9092-9094) with a controller quorum of three', command: '<%= config.bin %> up --brokers 3'},
     {description: 'A second cluster beside the first', command: '<%= config.bin %> up --name dev --brokers 3 --port 19092'},
     {description: 'The Kafka release your production runs', command: '<%= config.bin %> up --kafka-version 3.9.1'},
+    {description: 'TLS and SASL (SCRAM) on localhost:9092; the profile "local" holds the credentials', command: '<%= config.bin %> up --security sasl_ssl'},
     {description: 'Show the compose file without starting anything', command: '<%= config.bin %> up --brokers 3 --dry-run'},
     {description: 'With Kafdrop beside the brokers, on localhost:9000', command: '<%= config.bin %> up --brokers 3 --ui kafdrop'},
   ]
@@ -35,6 +36,12 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       description: 'run a web UI container beside the brokers (its image must be pullable); none removes it',
     })(),
     'ui-port': Flags.integer({description: 'host port of the web UI [default: 9000 for kafdrop, 8080 for kafka-ui]', helpValue: 'PORT'}),
+    security: Flags.option({
+      options: SECURITY_MODES,
+      description:
+        'secure the listener published to this machine: plaintext, ssl (TLS, client certificates required), sasl_plaintext or sasl_ssl (user admin, SCRAM-SHA-512 or PLAIN) [default: plaintext]',
+      helpValue: 'MODE',
+    })(),
     timeout: Flags.integer({description: 'seconds to wait for the cluster to be ready', default: DEFAULT_UP_TIMEOUT_SECONDS, helpValue: 'S'}),
     'dry-run': Flags.boolean({description: 'print the compose file and start nothing'}),
   }
@@ -50,6 +57,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       heap: flags.heap,
       ui: flags.ui,
       uiPort: flags['ui-port'],
+      security: flags.security,
     }
     const plan = await planUp(request, {dryRun: flags['dry-run']})
     if (flags['dry-run']) {
@@ -79,6 +87,7 @@ function readyMessage(ready: UpResult): string {
     `  Bootstrap servers (this machine):  ${ready.bootstrapServers}`,
     `  Bootstrap servers (in Docker):     ${ready.dockerBootstrapServers}  (network ${ready.dockerNetwork})`,
     `  Compose file:                      ${ready.composeFile}`,
+    `  Profile:                           ${ready.name}${ready.security === 'plaintext' ? '' : ` (${ready.security}: ${kcl} profile show ${ready.name})`}`,
     ...(ready.webUi ? [`  ${`${ready.webUi.name}:`.padEnd(34)} ${ready.webUi.url}  (starting; \`${kcl} ui\` shows the real KRaft controller)`] : []),
     '',
     'Next:',

@@ -28,7 +28,7 @@ export interface CompletionFlag {
 }
 
 /** Values only a running Kafka or kcl's own state can tell. */
-export type DynamicKind = 'cluster' | 'topic' | 'group' | 'broker'
+export type DynamicKind = 'cluster' | 'topic' | 'group' | 'broker' | 'profile'
 
 export interface Candidate {
   value: string
@@ -49,6 +49,7 @@ export type Completion =
  */
 export function dynamicKindOf(commandId: string, place: 'flag' | 'arg', name: string): DynamicKind | undefined {
   if (place === 'flag' && name === 'name') return 'cluster'
+  if ((place === 'flag' && name === 'profile') || (place === 'arg' && name === 'name' && commandId.startsWith('profile:') && commandId !== 'profile:create')) return 'profile'
   if (name === 'topic' || (place === 'arg' && name === 'name' && commandId.startsWith('topic:'))) return 'topic'
   if (name === 'group') return 'group'
   if ((place === 'arg' && name === 'id' && commandId.startsWith('broker:')) || (place === 'flag' && name === 'broker')) return 'broker'
@@ -110,6 +111,7 @@ export function complete(manifest: CompletionManifest, topics: Readonly<Record<s
     // A flag whose value is the word at the cursor is completed below, not given.
     if (inline !== undefined) given[flag.name] = inline
     else if (flag.type === 'option' && index + 1 < rest.length) given[flag.name] = rest[++index] as string
+    else if (flag.type === 'boolean') given[flag.name] = 'true'
   }
 
   // The value of the flag before the cursor.

@@ -4,14 +4,31 @@
 import {requireSpec, resolveClusterName} from '../cluster/resolve.ts'
 import {nodeIds} from '../cluster/spec.ts'
 import {savedClusterNames} from '../cluster/store.ts'
-import {onKafka, type ConnectionFlags} from '../cluster/connect.ts'
+import {onKafka, type ConnectionFlagValues} from '../cluster/connect.ts'
+import {listProfiles} from '../profile/store.ts'
 import type {DynamicKind} from './complete.ts'
 
 /** The connection flags of a completed command line, as its command would read them. */
-export function connectionFlags(flags: Readonly<Record<string, string>>): ConnectionFlags {
-  // Profiles (--profile, issue 12) join -b and --name here once commands accept them.
-  return {bootstrapServer: flags['bootstrap-server'] || undefined, name: flags.name || undefined}
+export function connectionFlags(flags: Readonly<Record<string, string>>): ConnectionFlagValues {
+  const text = (name: string) => flags[name] || undefined
+  return {
+    bootstrapServer: text('bootstrap-server'),
+    name: text('name'),
+    profile: text('profile'),
+    commandConfig: text('command-config'),
+    tls: flags.tls === 'true',
+    tlsCa: text('tls-ca'),
+    tlsCert: text('tls-cert'),
+    tlsKey: text('tls-key'),
+    tlsInsecure: flags['tls-insecure'] === 'true',
+    saslMechanism: text('sasl-mechanism'),
+    saslUsername: text('sasl-username'),
+    saslPassword: text('sasl-password'),
+  }
 }
+
+// A TAB prints nothing but candidates and never asks for a password.
+const SILENT = {warn: () => {}}
 
 export async function dynamicValues(kind: DynamicKind, flags: Readonly<Record<string, string>>): Promise<string[]> {
   switch (kind) {
@@ -22,8 +39,10 @@ export async function dynamicValues(kind: DynamicKind, flags: Readonly<Record<st
       return nodeIds(spec).map(String)
     }
     case 'topic':
-      return onKafka(connectionFlags(flags), async (client) => (await client.topicMetadata()).map((t) => t.name).filter((name) => !name.startsWith('__')))
+      return onKafka(connectionFlags(flags), SILENT, async (client) => (await client.topicMetadata()).map((t) => t.name).filter((name) => !name.startsWith('__')))
     case 'group':
-      return onKafka(connectionFlags(flags), async (client) => (await client.groups()).map((g) => g.groupId))
+      return onKafka(connectionFlags(flags), SILENT, async (client) => (await client.groups()).map((g) => g.groupId))
+    case 'profile':
+      return (await listProfiles()).profiles.map((profile) => profile.name)
   }
 }

@@ -1,6 +1,6 @@
 import {parse, stringify} from 'yaml'
 import {readPackageFile} from '../package-files.ts'
-import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, type ClusterSpec} from '../cluster/spec.ts'
+import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, secretsVolumeName, securityOf, type ClusterSpec} from '../cluster/spec.ts'
 
 /** docker compose v2 reads the Compose Specification; docker-compose v1 (1.29) needs a `version` and rejects `name`. */
 export type ComposeVariant = 'v2' | 'v1'
@@ -30,6 +30,7 @@ export function templateValues(spec: ClusterSpec): Record<string, string> {
     internalMinInsyncReplicas: spec.brokers >= 3 ? '2' : '1',
     defaultReplicationFactor: String(Math.min(3, spec.brokers)),
     minInsyncReplicas: spec.brokers >= 3 ? '2' : '1',
+    secretsVolume: secretsVolumeName(spec),
   }
   for (let id = 1; id <= spec.brokers; id++) values[`port${id}`] = String(hostPort(spec, id))
   return values
@@ -71,6 +72,7 @@ export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant):
     compose.volumes[`kafka-${nodeId}-data`] = {labels: {'com.kcl.cluster': spec.name}}
   }
 
+  secure(compose, spec, values)
   if (spec.ui) {
     const file = `ui-${spec.ui}.yaml`
     const uiValues = {...values, uiPort: String(spec.uiPort), dockerBootstrapServers: dockerBootstrapServers(spec)}
@@ -79,6 +81,24 @@ export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant):
 
   const header: {[key: string]: Yaml} = variant === 'v2' ? {name: composeProjectName(spec.name)} : {version: '2.4'}
   return {...header, ...compose}
+}
+
+type Service = {environment: {[key: string]: Yaml}; volumes: Yaml[]; tmpfs?: Yaml[]}
+type SecurityOverlay = {modes: {[mode: string]: {environment: {[key: string]: Yaml}}}; mount: string; volumes: {[name: string]: Yaml}}
+
+const SECRETS_DIR = '/etc/kafka/secrets'
+
+/** Adds compose-templates/security.yaml's settings for the cluster's security mode to every broker. */
+function secure(compose: ComposeFile, spec: ClusterSpec, values: Record<string, string>): void {
+  const mode = securityOf(spec)
+  if (mode === 'plaintext') return
+  const overlay = fill(parseTemplate('security.yaml'), values, 'security.yaml') as unknown as SecurityOverlay
+  for (const service of Object.values(compose.services) as unknown as Service[]) {
+    Object.assign(service.environment, overlay.modes[mode]?.environment)
+    service.volumes.push(overlay.mount)
+    service.tmpfs = service.tmpfs?.filter((path) => path !== SECRETS_DIR)
+  }
+  Object.assign(compose.volumes, overlay.volumes)
 }
 
 /** The compose file for a cluster, as the YAML kcl writes and `kcl up --dry-run` prints. */

@@ -81,6 +81,12 @@ export async function listContainerDirectory(container: string, dir: string): Pr
   return result.failed ? undefined : result.stdout.split('\n').filter(Boolean)
 }
 
+/** Runs a program in a running container (argument array, environment added with -e), returning its stdout. */
+export function execInContainer(container: string, args: string[], options: {env?: Record<string, string>; timeoutMs?: number} = {}): Promise<string> {
+  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => ['--env', `${key}=${value}`])
+  return docker(['exec', ...env, container, ...args], {timeoutMs: options.timeoutMs})
+}
+
 export async function namesOfResources(kind: 'volume' | 'network', label: string): Promise<string[]> {
   return (await docker([kind, 'ls', '--quiet', '--filter', `label=${label}`])).split('\n').filter(Boolean)
 }

@@ -11,6 +11,7 @@ import {daemonCheck, dockerBinaryCheck, probeDaemon, socketCheck, unixSocketPath
 import {podmanChecks, probePodman} from './podman-checks.ts'
 import {imageInfo, listContainers, listNetworks, readContainerFile, volumesAt, type ContainerRow, type NetworkInfo} from './engine.ts'
 import {listenersCheck, partitionsCheck, quorumCheck, type RunningBroker} from './kafka-checks.ts'
+import {clusterSecurity} from '../cluster/secrets.ts'
 import {addressPoolCheck, hostNetworks, portsCheck, type PortFinding} from './network-checks.ts'
 import {describeOwner, portOwners, portState, suggestBasePort} from './ports.ts'
 import {appleSveApplies, appleSveCheck, diskCheck, imageArchCheck, memoryCheck} from './resources-checks.ts'
@@ -60,6 +61,7 @@ export async function focusSpec(name: string, options: DoctorOptions, rows: Cont
     expose: saved?.expose ?? false,
     heap: saved?.heap ?? DEFAULT_HEAP,
     clusterId: saved?.clusterId ?? '',
+    security: saved?.security,
   }
   return {spec, saved: saved !== undefined}
 }
@@ -252,9 +254,11 @@ async function clusterChecks(spec: ClusterSpec, saved: boolean, containersPromis
   const serving = brokers.filter((c) => c.state === 'running' && (c.health === undefined || c.health === 'healthy'))
   if (serving.length > 0) {
     const addresses = await brokerAddresses(serving, spec, saved)
-    const [listeners, quorum] = await Promise.all([listenersCheck(spec.name, addresses), quorumCheck(spec.name, addresses)])
+    // A cluster kcl has files for is asked the way its clients ask it: through its secured listener.
+    const security = saved ? await clusterSecurity(spec) : {}
+    const [listeners, quorum] = await Promise.all([listenersCheck(spec.name, addresses, security), quorumCheck(spec.name, addresses, security)])
     const live = listeners.metadata ? new Set(listeners.metadata.brokers.map((b) => b.nodeId)) : undefined
-    results.push(listeners.result, quorum, await partitionsCheck(spec.name, addresses, live))
+    results.push(listeners.result, quorum, await partitionsCheck(spec.name, addresses, live, security))
   }
   results.push(await idsCheck)
   return results

@@ -1,6 +1,7 @@
 import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState, type QuorumInfo} from '../kafka-client/index.ts'
 import {sleep} from '../progress.ts'
 import type {BrokerAddress} from '../kafka-client/index.ts'
+import type {ConnectionSecurity} from '../kafka/security.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 
 const KAFKA_TIMEOUT_MS = 4000
@@ -18,9 +19,9 @@ function addressText(address: BrokerAddress): string {
  * From the host, each running broker answers on its published port, and every listener the brokers
  * advertise to clients answers too (a client bootstraps through one and then connects to what is advertised).
  */
-export async function listenersCheck(name: string, brokers: RunningBroker[]): Promise<{result: CheckResult; metadata?: BrokerMetadata}> {
+export async function listenersCheck(name: string, brokers: RunningBroker[], security: ConnectionSecurity = {}): Promise<{result: CheckResult; metadata?: BrokerMetadata}> {
   const base: CheckBase = {group: 'Network', id: 'network.listeners', title: 'Advertised listeners', cluster: name}
-  const answers = await Promise.all(brokers.map((broker) => brokerMetadata(broker.address, KAFKA_TIMEOUT_MS).then((m) => ({broker, metadata: m}), (error: Error) => ({broker, error}))))
+  const answers = await Promise.all(brokers.map((broker) => brokerMetadata(broker.address, KAFKA_TIMEOUT_MS, security).then((m) => ({broker, metadata: m}), (error: Error) => ({broker, error}))))
   const silent = answers.filter((answer): answer is {broker: RunningBroker; error: Error} => 'error' in answer)
   const metadata = answers.find((answer): answer is {broker: RunningBroker; metadata: BrokerMetadata} => 'metadata' in answer)?.metadata
   const advertised = metadata?.brokers ?? []
@@ -28,7 +29,7 @@ export async function listenersCheck(name: string, brokers: RunningBroker[]): Pr
   await Promise.all(
     advertised.map(async (broker) => {
       const address = {host: broker.host, port: broker.port}
-      await brokerMetadata(address, KAFKA_TIMEOUT_MS).catch(() => unreachable.push(`node ${broker.nodeId} advertises ${addressText(address)}, which does not answer from this machine`))
+      await brokerMetadata(address, KAFKA_TIMEOUT_MS, security).catch(() => unreachable.push(`node ${broker.nodeId} advertises ${addressText(address)}, which does not answer from this machine`))
     }),
   )
   const unregistered = metadata ? brokers.filter((broker) => !advertised.some((a) => a.nodeId === broker.nodeId)).map((b) => `kafka-${b.nodeId}`) : []
@@ -61,10 +62,10 @@ const QUORUM_PROBE_TIMEOUT_MS = 2000
  * The quorum as DescribeQuorum reports it, asked of every broker at once and again for a while during an
  * election: brokers then answer with leader -1, or hold the request until they reach the new controller.
  */
-async function quorumOutsideElection(brokers: RunningBroker[]): Promise<QuorumInfo> {
+async function quorumOutsideElection(brokers: RunningBroker[], security: ConnectionSecurity): Promise<QuorumInfo> {
   const deadline = Date.now() + ELECTION_GRACE_MS
   for (;;) {
-    const quorum = await Promise.any(brokers.map((b) => describeQuorum(b.address, QUORUM_PROBE_TIMEOUT_MS))).catch(
+    const quorum = await Promise.any(brokers.map((b) => describeQuorum(b.address, QUORUM_PROBE_TIMEOUT_MS, security))).catch(
       (error: AggregateError) => (error.errors[0] as Error | undefined) ?? new Error('no broker to ask'),
     )
     if (Date.now() > deadline) {
@@ -76,10 +77,10 @@ async function quorumOutsideElection(brokers: RunningBroker[]): Promise<QuorumIn
   }
 }
 
-export async function quorumCheck(name: string, brokers: RunningBroker[]): Promise<CheckResult> {
+export async function quorumCheck(name: string, brokers: RunningBroker[], security: ConnectionSecurity = {}): Promise<CheckResult> {
   const base: CheckBase = {group: 'Cluster', id: 'cluster.quorum', title: 'Controller quorum', cluster: name}
   try {
-    const quorum = await quorumOutsideElection(brokers)
+    const quorum = await quorumOutsideElection(brokers, security)
     const voters = quorum.voters.map((v) => v.nodeId).join(',')
     const lagging = quorum.voters.filter((v) => v.logEndOffset < 0n || v.logEndOffset + 1000n < quorum.highWatermark).map((v) => v.nodeId)
     const details = quorum.voters.map((v) => `voter ${v.nodeId}: log end offset ${v.logEndOffset}`)
@@ -121,9 +122,9 @@ export function partitionsCheckOf(name: string, partitions: PartitionState[], li
   return ok(base, `${partitions.length} partition(s) in ${topics} topic(s), all led and fully replicated`)
 }
 
-export async function partitionsCheck(name: string, brokers: RunningBroker[], liveBrokers: Set<number> | undefined): Promise<CheckResult> {
+export async function partitionsCheck(name: string, brokers: RunningBroker[], liveBrokers: Set<number> | undefined, security: ConnectionSecurity = {}): Promise<CheckResult> {
   try {
-    return partitionsCheckOf(name, await firstAnswer(brokers.map((b) => b.address), (address) => topicPartitions(address, KAFKA_TIMEOUT_MS)), liveBrokers)
+    return partitionsCheckOf(name, await firstAnswer(brokers.map((b) => b.address), (address) => topicPartitions(address, KAFKA_TIMEOUT_MS, security)), liveBrokers)
   } catch (error) {
     return fail({group: 'Cluster', id: 'cluster.partitions', title: 'Partitions', cluster: name}, `no broker answered Metadata: ${(error as Error).message}.`, {
       fix: [{text: 'See the Brokers line above.'}],

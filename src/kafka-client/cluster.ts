@@ -1,3 +1,4 @@
+import type {ConnectionSecurity} from '../kafka/security.ts'
 import {BrokerConnection, ConnectionError, parseAddress, type BrokerAddress} from './connection.ts'
 import {KafkaProtocolError} from './protocol/error-codes.ts'
 import {METADATA, decodeMetadata, encodeMetadataRequest, firstAnswer, type MetadataAnswer, type PartitionState} from './probes.ts'
@@ -14,11 +15,13 @@ export class ClusterConnections {
   private readonly clientId: string
   private readonly brokers = new Map<number, BrokerAddress>()
   private readonly connections = new Map<string, Promise<BrokerConnection>>()
+  private readonly security: ConnectionSecurity
   private closed = false
 
-  constructor(servers: string[], clientId: string) {
+  constructor(servers: string[], clientId: string, security: ConnectionSecurity = {}) {
     this.bootstrap = servers.map(parseAddress)
     this.clientId = clientId
+    this.security = security
   }
 
   /**
@@ -84,7 +87,7 @@ export class ClusterConnections {
       if (connection && !connection.broken) return connection
       if (this.connections.get(key) !== existing) return this.connect(address)
     }
-    const opening = BrokerConnection.open(address, this.clientId, CONNECT_TIMEOUT_MS)
+    const opening = BrokerConnection.open(address, this.clientId, CONNECT_TIMEOUT_MS, this.security)
     this.connections.set(key, opening)
     return opening
   }

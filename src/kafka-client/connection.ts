@@ -1,5 +1,9 @@
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
+import type {TLSSocket} from 'node:tls'
+import {KclError} from '../errors.ts'
+import type {ConnectionSecurity} from '../kafka/security.ts'
 import {Reader, Writer} from './protocol/primitives.ts'
+import {authenticate, closedBeforeAnswer, looksLikeTls, openSocket, securityFailure, tlsListener} from './secure.ts'
 
 export interface BrokerAddress {
   host: string
@@ -54,33 +58,41 @@ export class BrokerConnection {
   private buffered = 0
   private failure: Error | undefined
   private nextCorrelationId = 1
+  private answered = false
 
-  private constructor(address: BrokerAddress, socket: Socket, clientId: string) {
+  private constructor(address: BrokerAddress, socket: Socket, clientId: string, security: ConnectionSecurity) {
     this.address = address
     this.socket = socket
     this.clientId = clientId
     socket.on('data', (chunk: Buffer) => this.receive(chunk))
-    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(new ConnectionError(address, error.code ?? 'ECONNRESET', error.message)))
-    socket.on('close', () => this.fail(new ConnectionError(address, 'ECONNRESET', 'connection closed')))
+    // TLS alerts about kcl's client certificate arrive after the handshake, as errors of the open socket.
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      this.fail(securityFailure(address, error, socket as TLSSocket) ?? new ConnectionError(address, error.code ?? 'ECONNRESET', error.message)),
+    )
+    // A SASL listener hangs up on a client that does not authenticate first: say so when that may be why.
+    socket.on('close', () =>
+      this.fail(new ConnectionError(address, 'ECONNRESET', this.answered || this.pending.length === 0 ? 'connection closed' : closedBeforeAnswer(security))),
+    )
   }
 
-  static open(address: BrokerAddress, clientId: string, timeoutMs: number): Promise<BrokerConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({host: address.host, port: address.port, noDelay: true})
-      const timer = setTimeout(() => {
-        socket.destroy()
-        reject(new ConnectionError(address, 'ETIMEDOUT', `no connection within ${timeoutMs} ms`))
-      }, timeoutMs)
-      socket.once('connect', () => {
-        clearTimeout(timer)
-        socket.removeAllListeners('error')
-        resolve(new BrokerConnection(address, socket, clientId))
+  /** Connects, with TLS and SASL when `security` asks for them (secure.ts), ready for requests. */
+  static async open(address: BrokerAddress, clientId: string, timeoutMs: number, security: ConnectionSecurity = {}): Promise<BrokerConnection> {
+    let socket: Socket
+    try {
+      socket = await openSocket(address, security.tls, timeoutMs)
+    } catch (error) {
+      if (error instanceof KclError) throw error
+      const {code, message} = error as NodeJS.ErrnoException
+      throw new ConnectionError(address, code ?? 'ECONNREFUSED', message)
+    }
+    const connection = new BrokerConnection(address, socket, clientId, security)
+    if (security.sasl) {
+      await authenticate((request) => connection.request(request), address, security.sasl, timeoutMs).catch((error: unknown) => {
+        connection.close()
+        throw error
       })
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer)
-        reject(new ConnectionError(address, error.code ?? 'ECONNREFUSED', error.message))
-      })
-    })
+    }
+    return connection
   }
 
   get broken(): boolean {
@@ -127,6 +139,7 @@ export class BrokerConnection {
     this.buffered += chunk.length
     while (this.buffered >= 4) {
       const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks)
+      if (looksLikeTls(head)) return this.fail(tlsListener(this.address))
       const size = head.readInt32BE(0)
       if (this.buffered < 4 + size) return
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
@@ -141,6 +154,7 @@ export class BrokerConnection {
     const waiting = this.pending.shift()
     if (!waiting) return this.fail(new ConnectionError(this.address, 'EPROTO', 'an answer to no request'))
     clearTimeout(waiting.timer)
+    this.answered = true
     const reader = new Reader(response)
     if (reader.int32() !== waiting.correlationId) {
       this.pending.unshift(waiting)
@@ -169,8 +183,9 @@ export async function sendRequest(
   address: BrokerAddress,
   request: {apiKey: number; apiVersion: number; flexible: boolean; body: Buffer},
   timeoutMs = 5000,
+  security?: ConnectionSecurity,
 ): Promise<Reader> {
-  const connection = await BrokerConnection.open(address, 'kcl', timeoutMs)
+  const connection = await BrokerConnection.open(address, 'kcl', timeoutMs, security)
   try {
     return await connection.request({...request, body: [request.body], timeoutMs})
   } finally {

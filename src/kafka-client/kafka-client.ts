@@ -18,9 +18,11 @@ import type {
   RecordProducer,
   TopicMetadata,
 } from '../kafka/client.ts'
+import {KclError} from '../errors.ts'
+import type {ConnectionSecurity} from '../kafka/security.ts'
 import {ClusterConnections} from './cluster.ts'
 import {translateKafkaError, unreachable} from './errors.ts'
-import {loadKafkajs} from './kafkajs.ts'
+import {kafkajsSecurity, loadKafkajs} from './kafkajs.ts'
 import {readPartitions} from './partition-reader.ts'
 import * as wire from './admin.ts'
 import {brokerMetadata, firstAnswer} from './probes.ts'
@@ -97,6 +99,7 @@ export class KclKafkaClient implements KafkaClient {
         connectionTimeout: CONNECTION_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,
         retry: RETRY,
+        ...kafkajsSecurity(this.security),
         ...debugLogCreator(kafkajs),
       })
       return {kafkajs, kafka}
@@ -107,9 +110,10 @@ export class KclKafkaClient implements KafkaClient {
   /** Fails fast, with one clear line, when no bootstrap server answers a Metadata request. */
   private async probe(): Promise<void> {
     try {
-      await firstAnswer(this.servers.map(parseAddress), (address) => brokerMetadata(address, CONNECTION_TIMEOUT_MS))
+      await firstAnswer(this.servers.map(parseAddress), (address) => brokerMetadata(address, CONNECTION_TIMEOUT_MS, this.security))
     } catch (error) {
-      throw unreachable(this.servers, error)
+      // TLS and SASL failures already say what is wrong, and kafkajs would only say it worse.
+      throw error instanceof KclError ? error : unreachable(this.servers, error)
     }
   }
 
@@ -124,7 +128,7 @@ export class KclKafkaClient implements KafkaClient {
 
   /** The connections of the data path and of the reads it needs, shared by all of them. */
   private connections(): ClusterConnections {
-    this.wire ??= new ClusterConnections(this.servers, this.clientId)
+    this.wire ??= new ClusterConnections(this.servers, this.clientId, this.security)
     return this.wire
   }
 
@@ -259,7 +263,7 @@ export class KclKafkaClient implements KafkaClient {
     const {group} = request
     if (group === undefined) {
       // Its own connections: stopping the read closes them, whatever else this client still does.
-      const session = readPartitions(new ClusterConnections(this.servers, this.clientId), request)
+      const session = readPartitions(new ClusterConnections(this.servers, this.clientId, this.security), request)
       const finished = session.finished.catch((error: unknown) => {
         throw translateKafkaError(error, context)
       })
@@ -349,6 +353,10 @@ export class KclKafkaClient implements KafkaClient {
     this.closed = true
     this.wire?.close()
     if (this.adminPromise) await (await this.adminPromise.catch(() => undefined))?.disconnect()
+  }
+
+  private get security(): ConnectionSecurity {
+    return this.options.security ?? {}
   }
 
   private get clientId(): string {

@@ -1,3 +1,6 @@
+import type {KafkaConfig} from 'kafkajs'
+import type {ConnectionSecurity} from '../kafka/security.ts'
+
 let warningFiltered = false
 
 /**
@@ -17,4 +20,13 @@ export async function loadKafkajs(): Promise<typeof import('kafkajs')> {
     }) as typeof process.emitWarning
   }
   return import('kafkajs')
+}
+
+/** kafkajs' ssl and sasl options for the same security kcl's own connections use (secure.ts). */
+export function kafkajsSecurity(security: ConnectionSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const {tls, sasl} = security
+  const ssl = tls && {ca: tls.ca, cert: tls.cert, key: tls.key, passphrase: tls.passphrase, ...(tls.insecure ? {rejectUnauthorized: false, checkServerIdentity: () => undefined} : {})}
+  if (!sasl) return {ssl}
+  if (sasl.mechanism === 'oauthbearer') return {ssl, sasl: {mechanism: 'oauthbearer', oauthBearerProvider: async () => ({value: sasl.token})}}
+  return {ssl, sasl: {mechanism: sasl.mechanism, username: sasl.username, password: sasl.password} as KafkaConfig['sasl']}
 }

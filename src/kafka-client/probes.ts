@@ -1,6 +1,7 @@
 import {sendRequest, type BrokerAddress} from './connection.ts'
 import {KafkaProtocolError} from './protocol/error-codes.ts'
-import {loadKafkajs} from './kafkajs.ts'
+import type {ConnectionSecurity} from '../kafka/security.ts'
+import {kafkajsSecurity, loadKafkajs} from './kafkajs.ts'
 import {Reader, Writer} from './protocol/primitives.ts'
 
 export const METADATA = 3
@@ -75,19 +76,19 @@ export function encodeMetadataRequest(topics: string[] | undefined): Buffer {
 }
 
 /** Metadata without topics: the cheapest proof that a broker serves requests, and which brokers it knows. */
-export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number): Promise<BrokerMetadata> {
-  const {clusterId, brokers} = decodeMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest([])}, timeoutMs))
+export async function brokerMetadata(address: BrokerAddress, timeoutMs?: number, security?: ConnectionSecurity): Promise<BrokerMetadata> {
+  const {clusterId, brokers} = decodeMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest([])}, timeoutMs, security))
   return {clusterId, brokers}
 }
 
 /** Metadata for every topic: each partition's leader, replicas and in-sync replicas. */
-export async function topicPartitions(address: BrokerAddress, timeoutMs?: number): Promise<PartitionState[]> {
-  return decodeTopicMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs))
+export async function topicPartitions(address: BrokerAddress, timeoutMs?: number, security?: ConnectionSecurity): Promise<PartitionState[]> {
+  return decodeTopicMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 4, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs, security))
 }
 
 /** One Metadata v5 request for everything: the cluster id, the live brokers and every partition with its offline replicas. */
-export async function clusterMetadata(address: BrokerAddress, timeoutMs?: number): Promise<MetadataAnswer> {
-  return decodeMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 5, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs), 5)
+export async function clusterMetadata(address: BrokerAddress, timeoutMs?: number, security?: ConnectionSecurity): Promise<MetadataAnswer> {
+  return decodeMetadata(await sendRequest(address, {apiKey: METADATA, apiVersion: 5, flexible: false, body: encodeMetadataRequest(undefined)}, timeoutMs, security), 5)
 }
 
 export interface QuorumReplica {
@@ -142,8 +143,8 @@ export function decodeDescribeQuorumResponse(reader: Reader): QuorumInfo {
 }
 
 /** Asks a broker (which forwards to the controllers) who leads the KRaft metadata quorum. */
-export async function describeQuorum(address: BrokerAddress, timeoutMs?: number): Promise<QuorumInfo> {
-  const reader = await sendRequest(address, {apiKey: DESCRIBE_QUORUM, apiVersion: 0, flexible: true, body: encodeDescribeQuorumRequest()}, timeoutMs)
+export async function describeQuorum(address: BrokerAddress, timeoutMs?: number, security?: ConnectionSecurity): Promise<QuorumInfo> {
+  const reader = await sendRequest(address, {apiKey: DESCRIBE_QUORUM, apiVersion: 0, flexible: true, body: encodeDescribeQuorumRequest()}, timeoutMs, security)
   return decodeDescribeQuorumResponse(reader)
 }
 
@@ -164,11 +165,12 @@ export async function firstAnswer<T>(addresses: BrokerAddress[], ask: (address: 
  * A full client round trip as users will make it: kafkajs bootstraps from the advertised listeners, reads the
  * cluster's brokers and lists topics. Returns the broker ids it saw.
  */
-export async function clientRoundTrip(servers: string[], timeoutMs = 5000): Promise<number[]> {
+export async function clientRoundTrip(servers: string[], timeoutMs = 5000, security: ConnectionSecurity = {}): Promise<number[]> {
   const {Kafka, logLevel} = await loadKafkajs()
   const admin = new Kafka({
     clientId: 'kcl',
     brokers: servers,
+    ...kafkajsSecurity(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,

@@ -4,6 +4,8 @@
  * never see what sits behind it. Offsets are plain numbers: they stay far below 2^53 on any real topic.
  */
 
+import type {ConnectionSecurity} from './security.ts'
+
 export interface BrokerInfo {
   nodeId: number
   host: string
@@ -198,4 +200,6 @@ export interface KafkaClient {
 
 export interface ConnectOptions {
   clientId?: string
+  /** TLS and SASL for every connection; none when absent. */
+  security?: ConnectionSecurity
 }

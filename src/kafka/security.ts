@@ -13,6 +13,8 @@ export interface TlsSettings {
   /** Client certificate and its private key for mutual TLS, PEM. */
   cert?: string
   key?: string
+  /** The private key's passphrase, when it is encrypted. */
+  passphrase?: string
   /** Skip certificate and host name verification (kcl warns each time). */
   insecure?: boolean
 }

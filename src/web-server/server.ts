@@ -6,7 +6,7 @@
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import type {ConnectionTarget} from '../cluster/resolve.ts'
+import type {ResolvedConnection} from '../profile/resolve.ts'
 import {ClusterReader, type NewRecordRequest, type NewTopicRequest} from '../cluster-view/gather.ts'
 import {ClusterWatch, type WatchOptions} from '../cluster-view/watch.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
@@ -113,7 +113,7 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
 }
 
 /** Starts polling the cluster and serving the page; resolves once it listens and the first poll answered. */
-export async function startUiServer(target: ConnectionTarget, options: UiServerOptions): Promise<UiServer> {
+export async function startUiServer(target: ResolvedConnection, options: UiServerOptions): Promise<UiServer> {
   const host = validateHost(options.host)
   validatePort(options.port)
   const assets = await loadAssets().catch((error: unknown) => {

@@ -18,6 +18,12 @@ function rejects(request: Parameters<typeof validateSpecRequest>[0], pattern: Re
 }
 
 describe('cluster spec validation', () => {
+  it('takes one of the four security modes, plaintext by default', () => {
+    assert.equal(newClusterSpec({}).security, 'plaintext')
+    assert.equal(newClusterSpec({security: 'sasl_ssl'}).security, 'sasl_ssl')
+    assert.throws(() => validateSpecRequest({security: 'tls' as never}), /--security must be one of plaintext, ssl, sasl_plaintext, sasl_ssl/)
+  })
+
   it('accepts sensible requests', () => {
     validateSpecRequest({name: 'dev-2', brokers: 9, basePort: 19092, image: 'apache/kafka:4.4.0', heap: '1g'})
     validateSpecRequest({image: 'localhost:5000/mirror/kafka:4.4.0'})

@@ -72,11 +72,13 @@ describe('completion', () => {
       'consume --from', 'consume --max-messages', 'consume --partition', 'consume --format',
       'produce message', 'produce --key', 'produce --key-separator', 'produce --header', 'produce --partition', 'produce --generate', 'produce --rate',
       'topic:create --partitions', 'topic:create --replication-factor', 'topic:create --config', 'group:reset --to',
+      'profile:create name',
     ].map((entry) => entry.replace(/^(\S+) /, '$1 ')))
     const undecided: string[] = []
     for (const command of Object.values(manifest.commands)) {
       for (const flag of Object.values(command.flags)) {
-        if (flag.type !== 'option' || flag.options || flag.name === 'bootstrap-server') continue
+        // Host names, files and user names: the shell's own completion (or none) is as good as any.
+        if (flag.type !== 'option' || flag.options || ['bootstrap-server', 'command-config', 'tls-ca', 'tls-cert', 'tls-key', 'sasl-username', 'sasl-password'].includes(flag.name)) continue
         if (!dynamicKindOf(command.id, 'flag', flag.name) && !free.has(`${command.id} --${flag.name}`)) undecided.push(`${command.id} --${flag.name}`)
       }
       for (const arg of Object.values(command.args)) {

@@ -141,4 +141,23 @@ describe('compose rendering', () => {
     assert.throws(() => webUi({uiPort: 9000}), /--ui-port needs a web UI/)
     assert.throws(() => newClusterSpec({ui: 'akhq' as 'kafdrop'}), /--ui must be kafdrop, kafka-ui or none/)
   })
+  for (const security of ['ssl', 'sasl_plaintext', 'sasl_ssl'] as const) {
+    it(`secures only the published listener for --security ${security}, with the secrets volume in place of the tmpfs`, () => {
+      for (const variant of ['v2', 'v1'] as const) {
+        const document = parse(renderCompose(spec({brokers: 4, security}), variant))
+        assert.equal(validate(document), true, JSON.stringify(validate.errors))
+        assert.deepEqual(document.volumes.secrets, {name: 'kcl-test_secrets', external: true})
+        for (const node of Object.values(document.services) as (Service & {tmpfs: string[]})[]) {
+          const protocol = {ssl: 'SSL', sasl_plaintext: 'SASL_PLAINTEXT', sasl_ssl: 'SASL_SSL'}[security]
+          assert.equal(node.environment.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, `CONTROLLER:PLAINTEXT,DOCKER:PLAINTEXT,HOST:${protocol}`)
+          assert.equal(node.environment.KAFKA_LISTENER_NAME_HOST_SSL_KEYSTORE_TYPE, security === 'sasl_plaintext' ? undefined : 'PEM')
+          assert.equal(node.environment.KAFKA_LISTENER_NAME_HOST_SSL_CLIENT_AUTH, security === 'ssl' ? 'required' : undefined)
+          assert.equal(node.environment.KAFKA_LISTENER_NAME_HOST_SASL_ENABLED_MECHANISMS, security === 'ssl' ? undefined : 'PLAIN,SCRAM-SHA-512')
+          assert.ok(node.volumes.includes('secrets:/etc/kafka/secrets:ro'))
+          assert.deepEqual(node.tmpfs, ['/mnt/shared/config'])
+          assert.equal(JSON.stringify(node).includes('password'), false, 'no secret in the compose file')
+        }
+      }
+    })
+  }
 })

@@ -257,7 +257,7 @@ describe('kcl\'s own help', () => {
     const {oclifManifest} = (await import(join(REPO, 'bin', 'build-fast-path.mjs'))) as {oclifManifest: (file: string) => Promise<HelpManifest>}
     const manifest = await oclifManifest(join(REPO, 'src', 'commands.ts'))
     const kcl = helpCli(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as HelpPackageJson, manifest.commands, 'kcl/0.0.0 linux-x64 node-v26.10.0')
-    const helps = [renderRootHelp(kcl, plain), ...['topic', 'group', 'cluster', 'broker'].map((topic) => renderTopicHelp(kcl, topic, plain))]
+    const helps = [renderRootHelp(kcl, plain), ...['topic', 'group', 'cluster', 'broker', 'profile'].map((topic) => renderTopicHelp(kcl, topic, plain))]
     for (const [id, command] of Object.entries(manifest.commands)) {
       const help = renderCommandHelp(kcl, id, plain)
       for (const flag of Object.values(command.flags).filter((flag) => !flag.hidden)) assert.match(help, new RegExp(` --${flag.name}[= ]`), `${id} --${flag.name}`)
@@ -266,6 +266,6 @@ describe('kcl\'s own help', () => {
     for (const help of helps) assert.deepEqual(help.split('\n').filter((line) => line.length > 80), [])
     // oclif 4.8's own help counted "group:describe" as a child of "up" and listed up as a topic.
     const topics = /\nTOPICS\n([\s\S]*?)\n\n/.exec(helps[0]!)?.[1] ?? ''
-    assert.deepEqual(topics.split('\n').map((line) => line.trim().split(' ')[0]), ['broker', 'cluster', 'group', 'topic'])
+    assert.deepEqual(topics.split('\n').map((line) => line.trim().split(' ')[0]), ['broker', 'cluster', 'group', 'profile', 'topic'])
   })
 })

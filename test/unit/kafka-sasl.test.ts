@@ -74,3 +74,24 @@ describe('SASL SCRAM', () => {
     assert.notEqual(text(saslExchange(settings).first()), text(saslExchange(settings).first()))
   })
 })
+
+describe('TLS failures a user can fix', async () => {
+  const {securityFailure, looksLikeTls} = await import('../../src/kafka-client/secure.ts')
+  const address = {host: 'localhost', port: 9093}
+  const failure = (code: string) => securityFailure(address, Object.assign(new Error(code), {code}))?.message
+
+  it('names each in one line, whatever OpenSSL calls its alerts', () => {
+    assert.match(failure('SELF_SIGNED_CERT_IN_CHAIN') ?? '', /not signed by a CA kcl trusts/)
+    assert.match(failure('CERT_HAS_EXPIRED') ?? '', /has expired/)
+    assert.match(failure('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') ?? '', /requires a client certificate/)
+    assert.match(failure('ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_UNKNOWN') ?? '', /refused kcl's client certificate/)
+    assert.match(failure('ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED') ?? '', /it has expired/)
+    assert.match(failure('ERR_SSL_WRONG_VERSION_NUMBER') ?? '', /does not speak TLS/)
+    assert.equal(failure('ECONNREFUSED'), undefined)
+  })
+
+  it('knows a TLS record where a Kafka answer size should be', () => {
+    assert.equal(looksLikeTls(Buffer.from([0x15, 0x03, 0x03, 0x00])), true)
+    assert.equal(looksLikeTls(Buffer.from([0x00, 0x00, 0x01, 0x00])), false)
+  })
+})

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {describeGroup, type GroupView} from '../../kafka/groups.ts'
 import {renderGroupDescription} from '../../ui/kafka-tables.ts'
 
@@ -13,11 +12,11 @@ export default class GroupDescribe extends KclCommand {
   ]
   static enableJsonFlag = true
   static args = {group: Args.string({description: 'group id', required: true, ignoreStdin: true})}
-  static flags = {'bootstrap-server': bootstrapServerFlag, name: clusterNameFlag}
+  static flags = {...connectionFlags}
 
   async run(): Promise<GroupView> {
     const {args, flags} = await this.parse(GroupDescribe)
-    const group = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) => describeGroup(client, args.group))
+    const group = await this.onKafka(connectionFlagValues(flags), (client) => describeGroup(client, args.group))
     if (!this.jsonEnabled()) this.log(renderGroupDescription(group))
     return group
   }

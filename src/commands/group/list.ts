@@ -1,6 +1,5 @@
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {listGroups, type GroupListEntry} from '../../kafka/groups.ts'
 import {renderGroupList} from '../../ui/kafka-tables.ts'
 
@@ -11,11 +10,11 @@ export default class GroupList extends KclCommand {
     {description: 'As JSON', command: '<%= config.bin %> group list --json'},
   ]
   static enableJsonFlag = true
-  static flags = {'bootstrap-server': bootstrapServerFlag, name: clusterNameFlag}
+  static flags = {...connectionFlags}
 
   async run(): Promise<GroupListEntry[]> {
     const {flags} = await this.parse(GroupList)
-    const groups = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) => listGroups(client))
+    const groups = await this.onKafka(connectionFlagValues(flags), (client) => listGroups(client))
     if (!this.jsonEnabled()) this.log(renderGroupList(groups))
     return groups
   }

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {resetGroup, type ResetResult} from '../../kafka/groups.ts'
 import {renderResetPlan} from '../../ui/kafka-tables.ts'
 
@@ -19,13 +18,12 @@ export default class GroupReset extends KclCommand {
     topic: Flags.string({char: 't', description: 'topic whose offsets to move', required: true, helpValue: 'TOPIC'}),
     to: Flags.string({description: 'earliest, latest, an OFFSET or @TIMESTAMP (ms or ISO date)', required: true, helpValue: 'POSITION'}),
     execute: Flags.boolean({description: 'apply the plan'}),
-    'bootstrap-server': bootstrapServerFlag,
-    name: clusterNameFlag,
+    ...connectionFlags,
   }
 
   async run(): Promise<ResetResult> {
     const {args, flags} = await this.parse(GroupReset)
-    const result = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+    const result = await this.onKafka(connectionFlagValues(flags), (client) =>
       resetGroup(client, {groupId: args.group, topic: flags.topic, to: flags.to, execute: flags.execute}),
     )
     if (!this.jsonEnabled()) this.log(renderResetPlan(result))

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {createTopic, type CreateTopicResult} from '../../kafka/topics.ts'
 
 export default class TopicCreate extends KclCommand {
@@ -20,13 +19,12 @@ export default class TopicCreate extends KclCommand {
     'replication-factor': Flags.integer({char: 'r', description: 'copies of each partition, at most the number of brokers', helpValue: 'N'}),
     config: Flags.string({char: 'c', description: 'topic config key=value (repeatable)', multiple: true, default: [], helpValue: 'KEY=VALUE'}),
     'if-not-exists': Flags.boolean({description: 'succeed when the topic already exists'}),
-    'bootstrap-server': bootstrapServerFlag,
-    name: clusterNameFlag,
+    ...connectionFlags,
   }
 
   async run(): Promise<CreateTopicResult> {
     const {args, flags} = await this.parse(TopicCreate)
-    const result = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+    const result = await this.onKafka(connectionFlagValues(flags), (client) =>
       createTopic(client, {
         name: args.name,
         partitions: flags.partitions,

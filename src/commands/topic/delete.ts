@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag, yesFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags, yesFlag} from '../../flags.ts'
 import {deleteTopic} from '../../kafka/topics.ts'
 import {confirm} from '../../ui/confirm.ts'
 
@@ -14,11 +13,11 @@ export default class TopicDelete extends KclCommand {
   ]
   static enableJsonFlag = true
   static args = {name: Args.string({description: 'topic name', required: true, ignoreStdin: true})}
-  static flags = {yes: yesFlag, 'bootstrap-server': bootstrapServerFlag, name: clusterNameFlag}
+  static flags = {yes: yesFlag, ...connectionFlags}
 
   async run(): Promise<{name: string; deleted: boolean}> {
     const {args, flags} = await this.parse(TopicDelete)
-    const deleted = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) =>
+    const deleted = await this.onKafka(connectionFlagValues(flags), (client) =>
       deleteTopic(client, args.name, () => confirm(`Delete topic "${args.name}" and all its messages?`, {yes: flags.yes, what: `delete topic "${args.name}"`})),
     )
     if (!this.jsonEnabled()) this.log(deleted ? `Deleted topic ${args.name}.` : 'Nothing deleted.')

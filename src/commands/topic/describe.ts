@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {describeTopic, type TopicDescription} from '../../kafka/topics.ts'
 import {renderTopicDescription} from '../../ui/kafka-tables.ts'
 
@@ -14,11 +13,11 @@ export default class TopicDescribe extends KclCommand {
   ]
   static enableJsonFlag = true
   static args = {name: Args.string({description: 'topic name', required: true, ignoreStdin: true})}
-  static flags = {'bootstrap-server': bootstrapServerFlag, name: clusterNameFlag}
+  static flags = {...connectionFlags}
 
   async run(): Promise<TopicDescription> {
     const {args, flags} = await this.parse(TopicDescribe)
-    const topic = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) => describeTopic(client, args.name))
+    const topic = await this.onKafka(connectionFlagValues(flags), (client) => describeTopic(client, args.name))
     if (!this.jsonEnabled()) this.log(renderTopicDescription(topic))
     return topic
   }

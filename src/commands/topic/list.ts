@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {bootstrapServerFlag, clusterNameFlag} from '../../flags.ts'
-import {onKafka} from '../../cluster/connect.ts'
+import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {listTopics, type TopicSummary} from '../../kafka/topics.ts'
 import {renderTopicList} from '../../ui/kafka-tables.ts'
 
@@ -14,13 +13,12 @@ export default class TopicList extends KclCommand {
   static enableJsonFlag = true
   static flags = {
     internal: Flags.boolean({description: 'include internal topics such as __consumer_offsets'}),
-    'bootstrap-server': bootstrapServerFlag,
-    name: clusterNameFlag,
+    ...connectionFlags,
   }
 
   async run(): Promise<TopicSummary[]> {
     const {flags} = await this.parse(TopicList)
-    const topics = await onKafka({bootstrapServer: flags['bootstrap-server'], name: flags.name}, (client) => listTopics(client, {internal: flags.internal}))
+    const topics = await this.onKafka(connectionFlagValues(flags), (client) => listTopics(client, {internal: flags.internal}))
     if (!this.jsonEnabled()) this.log(renderTopicList(topics))
     return topics
   }
