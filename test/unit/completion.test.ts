@@ -56,6 +56,7 @@ describe('completion', () => {
     assert.deepEqual(offered('status --name='), {kind: 'dynamic', dynamic: 'cluster', prefix: '', lead: '--name=', flags: {}})
     assert.deepEqual(offered('broker stop -n dev '), {kind: 'dynamic', dynamic: 'broker', prefix: '', lead: '', flags: {name: 'dev'}})
     assert.deepEqual(offered('group reset g1 --topic '), {kind: 'dynamic', dynamic: 'topic', prefix: '', lead: '', flags: {}})
+    assert.deepEqual(offered('topic describe -b h:9093 --tls '), {kind: 'dynamic', dynamic: 'topic', prefix: '', lead: '', flags: {'bootstrap-server': 'h:9093', tls: 'true'}})
   })
 
   it('offers nothing for free text: messages, numbers, templates', () => {
