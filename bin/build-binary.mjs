@@ -72,7 +72,7 @@ async function bundle() {
     external: ['typescript'],
     metafile: true,
   })
-  // import() cannot run in a SEA with a code cache. esbuild turns kcl's import('kafkajs') and the like into requires;
+  // import() cannot run in a SEA with a code cache. esbuild turns kcl's own import()s (the Kafka client, commands) into requires;
   // the import(url) calls left are oclif's loaders for plugin and command files, which the binary never uses.
   writeFileSync(join(WORK, 'meta.json'), JSON.stringify(result.metafile))
   return outfile

@@ -134,7 +134,13 @@ export class ClusterReader {
         from: `-${count}`,
         exitAtEnd: true,
         output: 'json',
-        out: {write: async (chunk) => void lines.push(String(chunk)), closed: new Promise(() => {})},
+        out: {
+          write: async (chunk) => {
+            lines.push(String(chunk))
+            return true
+          },
+          closed: new Promise(() => {}),
+        },
         notice: () => {},
       })
       return lines.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as JsonRecord)

@@ -12,15 +12,21 @@ export default class Consume extends KclCommand {
   static examples = [
     {description: 'Everything in the topic, then keep waiting', command: '<%= config.bin %> consume weather-updates'},
     {description: 'As consumer group "1"', command: '<%= config.bin %> consume Delivery --group 1'},
+    {description: 'As a member of a classic-protocol group (as Java consumers before Kafka 4 join)', command: '<%= config.bin %> consume Delivery --group 1 --group-protocol classic'},
     {description: 'The last 10 records of partition 0, then exit', command: '<%= config.bin %> consume Delivery --partition 0 --from -10 --exit-at-end'},
     {description: 'Keys and values', command: "<%= config.bin %> consume Delivery --format '%k => %v (partition %p, offset %o)'"},
   ]
   static args = {topic: Args.string({description: 'topic to read', required: true, ignoreStdin: true})}
   static flags = {
     group: Flags.string({char: 'g', description: 'consumer group to join; its offsets are used and committed', helpValue: 'GROUP'}),
+    'group-protocol': Flags.option({
+      options: ['consumer', 'classic'] as const,
+      description: 'with --group: consumer (KIP-848, the coordinator assigns) or classic (JoinGroup/SyncGroup); default consumer where the broker runs it, else classic',
+    })(),
     from: Flags.string({
       char: 'o',
-      description: 'where to start: beginning, end, an OFFSET, -N (the last N per partition) or @TIMESTAMP (ms or ISO date); with --group, beginning/end only apply when the group has no committed offset',
+      description:
+        'where to start: beginning, end, an OFFSET, -N (the last N per partition) or @TIMESTAMP (ms or ISO date); with --group, beginning/end apply where the group has no committed offset, the others the first time this consumer gets a partition',
       default: 'beginning',
       helpValue: 'POSITION',
     }),
@@ -43,6 +49,7 @@ export default class Consume extends KclCommand {
         consume(client, {
           topic: args.topic,
           group: flags.group,
+          groupProtocol: flags['group-protocol'],
           from: flags.from,
           maxMessages: flags['max-messages'],
           exitAtEnd: flags['exit-at-end'],

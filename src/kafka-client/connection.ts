@@ -2,7 +2,10 @@ import type {Socket} from 'node:net'
 import type {TLSSocket} from 'node:tls'
 import {KclError} from '../errors.ts'
 import type {ConnectionSecurity} from '../kafka/security.ts'
-import {Reader, Writer} from './protocol/primitives.ts'
+import {readResponseHeader, writeRequestHeader, type AnyApi, type RequestOf, type ResponseOf} from './protocol/api.ts'
+import {UNSUPPORTED_VERSION} from './protocol/error-codes.ts'
+import {ApiVersions} from './protocol/messages/index.ts'
+import {MalformedMessage, Reader, Writer} from './protocol/primitives.ts'
 import {authenticate, closedBeforeAnswer, looksLikeTls, openSocket, securityFailure, tlsListener} from './secure.ts'
 
 export interface BrokerAddress {
@@ -16,49 +19,96 @@ export function parseAddress(address: string): BrokerAddress {
   return {host, port: Number(address.slice(at + 1))}
 }
 
+export const addressText = (address: BrokerAddress): string => (address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`)
+
 /** A connection that could not be made or broke; `code` is the socket's (ECONNREFUSED, …), as translateKafkaError expects. */
 export class ConnectionError extends Error {
   readonly code: string
 
   constructor(address: BrokerAddress, code: string, reason = code) {
-    super(`${address.host}:${address.port}: ${reason}`)
+    super(`${addressText(address)}: ${reason}`)
     this.code = code
   }
 }
 
+/**
+ * Whatever answered does not speak Kafka's protocol, or not correctly: an HTTP server or SSH daemon on the port,
+ * garbage, a frame of an impossible size, an answer that does not decode. Never retried.
+ */
+export class ProtocolViolation extends Error {
+  readonly address: BrokerAddress
+  /** Whether what answered is not Kafka at all (rather than a broker that sent something broken). */
+  readonly notKafka: boolean
+
+  constructor(address: BrokerAddress, what: string, notKafka = false) {
+    super(`${addressText(address)} ${what}`)
+    this.address = address
+    this.notKafka = notKafka
+  }
+}
+
+/** A broker too old for a request kcl needs (it does not know any version kcl speaks). */
+export class UnsupportedApi extends Error {
+  readonly api: string
+
+  constructor(address: BrokerAddress, api: AnyApi, range: [number, number] | undefined) {
+    super(
+      range
+        ? `${addressText(address)} speaks ${api.name} versions ${range[0]}-${range[1]}; kcl needs ${api.minVersion}-${api.maxVersion}`
+        : `${addressText(address)} does not know the ${api.name} request`,
+    )
+    this.api = api.name
+  }
+}
+
+/**
+ * The most a broker's answer may be. Fetch asks for at most 50 MiB (and a single batch larger than that), so
+ * anything far beyond is not Kafka talking: a size read from "HTTP" is 1.2 GB.
+ */
+export const MAX_FRAME_BYTES = 128 * 1024 * 1024
+
+export interface ConnectionOptions {
+  clientId: string
+  connectTimeoutMs: number
+  /** TLS for the socket, SASL once ApiVersions answered (secure.ts); neither when absent. */
+  security?: ConnectionSecurity
+}
+
 interface Pending {
+  api: AnyApi
+  version: number
   correlationId: number
-  flexible: boolean
-  resolve(body: Reader): void
+  resolve(response: unknown): void
   reject(error: Error): void
   timer: NodeJS.Timeout
 }
 
-export interface RequestSpec {
-  apiKey: number
-  apiVersion: number
-  /** The request body, as one or several buffers (written without copying them together). */
-  body: Buffer[]
-  timeoutMs: number
-  /** Request header v2 and response header v1 (tagged fields), as flexible API versions require. */
-  flexible?: boolean
+/** What the first bytes of an answer say about what is listening, when it is not Kafka. */
+function impostor(head: Buffer): string {
+  const text = head.toString('latin1', 0, Math.min(head.length, 8))
+  if (text.startsWith('HTTP/')) return 'is not a Kafka broker (it answered with HTTP)'
+  if (text.startsWith('SSH-')) return 'is not a Kafka broker (an SSH server answered)'
+  if (/^[\x20-\x7e]{4}/.test(text)) return `is not a Kafka broker (it answered with text: "${text.replace(/[^\x20-\x7e]/g, '')}…")`
+  return 'is not a Kafka broker (it answered with bytes that are not Kafka\'s protocol)'
 }
 
 /**
- * A connection to a broker: long-lived for kcl's data path (produce and fetch), or for one request (sendRequest).
- * Requests are pipelined: each is written as soon as it is made, and Kafka answers them in order on the connection, so several batches can be
- * on their way while the broker writes the first.
+ * A connection to a broker, long-lived and shared by every request to that broker. It opens with ApiVersions, so
+ * each request goes out in the newest version both sides speak. Requests are pipelined: each is written as soon
+ * as it is made, and Kafka answers them in order, so several can be on their way while the broker works on the
+ * first. Every answer is checked before it is believed: its size, its correlation id, its decoding.
  */
 export class BrokerConnection {
   readonly address: BrokerAddress
   private readonly socket: Socket
   private readonly clientId: string
   private readonly pending: Pending[] = []
+  private versions = new Map<number, [number, number]>()
   private chunks: Buffer[] = []
   private buffered = 0
+  private answered = false
   private failure: Error | undefined
   private nextCorrelationId = 1
-  private answered = false
 
   private constructor(address: BrokerAddress, socket: Socket, clientId: string, security: ConnectionSecurity) {
     this.address = address
@@ -75,22 +125,24 @@ export class BrokerConnection {
     )
   }
 
-  /** Connects, with TLS and SASL when `security` asks for them (secure.ts), ready for requests. */
-  static async open(address: BrokerAddress, clientId: string, timeoutMs: number, security: ConnectionSecurity = {}): Promise<BrokerConnection> {
+  /** Connects (with TLS when asked), learns the broker's API versions, and authenticates (SASL) when asked. */
+  static async open(address: BrokerAddress, options: ConnectionOptions): Promise<BrokerConnection> {
+    const security = options.security ?? {}
     let socket: Socket
     try {
-      socket = await openSocket(address, security.tls, timeoutMs)
+      socket = await openSocket(address, security.tls, options.connectTimeoutMs)
     } catch (error) {
       if (error instanceof KclError) throw error
       const {code, message} = error as NodeJS.ErrnoException
       throw new ConnectionError(address, code ?? 'ECONNREFUSED', message)
     }
-    const connection = new BrokerConnection(address, socket, clientId, security)
-    if (security.sasl) {
-      await authenticate((request) => connection.request(request), address, security.sasl, timeoutMs).catch((error: unknown) => {
-        connection.close()
-        throw error
-      })
+    const connection = new BrokerConnection(address, socket, options.clientId, security)
+    try {
+      await connection.negotiate(options.connectTimeoutMs)
+      if (security.sasl) await authenticate((api, data) => connection.request(api, data, options.connectTimeoutMs), address, security.sasl)
+    } catch (error) {
+      connection.close()
+      throw error
     }
     return connection
   }
@@ -99,21 +151,34 @@ export class BrokerConnection {
     return this.failure !== undefined
   }
 
-  /** Sends a request (header v1) and resolves with a reader at the start of the response body. */
-  request(spec: RequestSpec): Promise<Reader> {
+  /** The version of `api` this connection uses: the newest both kcl and the broker know. */
+  version(api: AnyApi): number {
+    const range = this.versions.get(api.key)
+    const version = Math.min(api.maxVersion, range?.[1] ?? -1)
+    if (!range || version < Math.max(api.minVersion, range[0])) throw new UnsupportedApi(this.address, api, range)
+    return version
+  }
+
+  /** Whether the broker knows a version of `api` kcl speaks. */
+  supports(api: AnyApi): boolean {
+    const range = this.versions.get(api.key)
+    return range !== undefined && Math.min(api.maxVersion, range[1]) >= Math.max(api.minVersion, range[0])
+  }
+
+  /** Sends a request and resolves with the broker's answer, decoded. */
+  request<A extends AnyApi>(api: A, data: RequestOf<A>, timeoutMs: number, version = this.version(api)): Promise<ResponseOf<A>> {
     if (this.failure) return Promise.reject(this.failure)
-    const correlationId = this.nextCorrelationId++
-    this.write(spec, correlationId)
+    const correlationId = this.write(api, version, data)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new ConnectionError(this.address, 'ETIMEDOUT', `no answer within ${spec.timeoutMs} ms`)), spec.timeoutMs)
-      this.pending.push({correlationId, flexible: spec.flexible === true, resolve, reject, timer})
+      const timer = setTimeout(() => this.fail(new ConnectionError(this.address, 'ETIMEDOUT', `no answer to ${api.name} within ${timeoutMs} ms`)), timeoutMs)
+      this.pending.push({api, version, correlationId, resolve: resolve as (response: unknown) => void, reject, timer})
     })
   }
 
   /** Sends a request the broker does not answer (Produce with acks=0). */
-  send(spec: RequestSpec): void {
+  send<A extends AnyApi>(api: A, data: RequestOf<A>): void {
     if (this.failure) throw this.failure
-    this.write(spec, this.nextCorrelationId++)
+    this.write(api, this.version(api), data)
   }
 
   /** Closes after what was written is flushed (an acks=0 batch may still be in the socket's buffer). */
@@ -121,47 +186,80 @@ export class BrokerConnection {
     this.fail(new ConnectionError(this.address, 'ECONNRESET', 'connection closed by kcl'), true)
   }
 
-  private write(spec: RequestSpec, correlationId: number): void {
-    const writer = new Writer().int16(spec.apiKey).int16(spec.apiVersion).int32(correlationId).string(this.clientId)
-    const header = (spec.flexible ? writer.noTags() : writer).bytes()
-    const size = header.length + spec.body.reduce((sum, part) => sum + part.length, 0)
-    const prefix = Buffer.allocUnsafe(4 + header.length)
-    prefix.writeInt32BE(size, 0)
-    header.copy(prefix, 4)
+  /**
+   * ApiVersions, the first request on every connection. A broker that does not know the version asked answers
+   * with error UNSUPPORTED_VERSION in version 0's format, listing its own versions; then kcl asks again in one it knows.
+   */
+  private async negotiate(timeoutMs: number): Promise<void> {
+    const request = {clientSoftwareName: 'kcl', clientSoftwareVersion: '1'}
+    let response = await this.request(ApiVersions, request, timeoutMs, ApiVersions.maxVersion)
+    if (response.errorCode === UNSUPPORTED_VERSION) {
+      const theirs = response.apiKeys.find((key) => key.apiKey === ApiVersions.key)
+      response = await this.request(ApiVersions, request, timeoutMs, Math.min(theirs?.maxVersion ?? 0, ApiVersions.maxVersion))
+    }
+    if (response.errorCode !== 0) throw new ProtocolViolation(this.address, `answered ApiVersions with error ${response.errorCode}`)
+    this.versions = new Map(response.apiKeys.map((key) => [key.apiKey, [key.minVersion, key.maxVersion]]))
+  }
+
+  private write(api: AnyApi, version: number, data: unknown): number {
+    const correlationId = this.nextCorrelationId++
+    const writer = new Writer()
+    writeRequestHeader(writer, api, version, correlationId, this.clientId)
+    api.writeRequest(writer, version, data)
+    const prefix = Buffer.allocUnsafe(4)
+    prefix.writeInt32BE(writer.size, 0)
     this.socket.cork()
     this.socket.write(prefix)
-    for (const part of spec.body) this.socket.write(part)
+    for (const chunk of writer.finish()) this.socket.write(chunk)
     this.socket.uncork()
+    return correlationId
   }
 
   private receive(chunk: Buffer): void {
+    if (this.failure) return
     this.chunks.push(chunk)
     this.buffered += chunk.length
     while (this.buffered >= 4) {
-      const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks)
-      if (looksLikeTls(head)) return this.fail(tlsListener(this.address))
+      const head = this.chunks[0]!.length >= 8 || this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+      if (!this.answered && looksLikeTls(head)) return this.fail(tlsListener(this.address))
+      if (!this.answered && this.pending.length === 0) return this.fail(new ProtocolViolation(this.address, impostor(head), true))
       const size = head.readInt32BE(0)
+      if (size < 4 || size > MAX_FRAME_BYTES) {
+        const what = this.answered ? `sent a frame of ${size} bytes, which Kafka never sends` : impostor(head)
+        return this.fail(new ProtocolViolation(this.address, what, !this.answered))
+      }
       if (this.buffered < 4 + size) return
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
       const rest = all.subarray(4 + size)
       this.chunks = rest.length > 0 ? [rest] : []
       this.buffered = rest.length
       this.answer(all.subarray(4, 4 + size))
+      if (this.failure) return
     }
   }
 
-  private answer(response: Buffer): void {
+  private answer(frame: Buffer): void {
     const waiting = this.pending.shift()
-    if (!waiting) return this.fail(new ConnectionError(this.address, 'EPROTO', 'an answer to no request'))
+    if (!waiting) return this.fail(new ProtocolViolation(this.address, 'sent an answer to no request'))
     clearTimeout(waiting.timer)
+    const first = !this.answered
     this.answered = true
-    const reader = new Reader(response)
-    if (reader.int32() !== waiting.correlationId) {
+    const reader = new Reader(frame)
+    let response: unknown
+    try {
+      const correlationId = readResponseHeader(reader, waiting.api, waiting.version)
+      if (correlationId !== waiting.correlationId) {
+        throw new ProtocolViolation(this.address, first ? impostor(frame) : `answered request ${waiting.correlationId} with the answer to ${correlationId}`, first)
+      }
+      // A broker that does not know the ApiVersions version asked answers in version 0's layout.
+      const oldLayout = waiting.api === ApiVersions && reader.remaining >= 2 && frame.readInt16BE(reader.position) === UNSUPPORTED_VERSION
+      response = waiting.api.readResponse(reader, oldLayout ? 0 : waiting.version)
+    } catch (error) {
       this.pending.unshift(waiting)
-      return this.fail(new ConnectionError(this.address, 'EPROTO', 'answers out of order'))
+      const decoding = first ? impostor(frame) : `sent a malformed answer to ${waiting.api.name} v${waiting.version} (${(error as Error).message})`
+      return this.fail(error instanceof MalformedMessage ? new ProtocolViolation(this.address, decoding, first) : (error as Error))
     }
-    if (waiting.flexible) reader.skipTags()
-    waiting.resolve(reader)
+    waiting.resolve(response)
   }
 
   private fail(error: Error, flush = false): void {
@@ -176,18 +274,13 @@ export class BrokerConnection {
 }
 
 /**
- * One request on a connection of its own, for status checks (DescribeQuorum, per-broker Metadata probes while brokers
- * come up); returns a reader at the start of the response body.
+ * One request on a connection of its own, for status checks (DescribeQuorum, per-broker Metadata probes while
+ * brokers come up).
  */
-export async function sendRequest(
-  address: BrokerAddress,
-  request: {apiKey: number; apiVersion: number; flexible: boolean; body: Buffer},
-  timeoutMs = 5000,
-  security?: ConnectionSecurity,
-): Promise<Reader> {
-  const connection = await BrokerConnection.open(address, 'kcl', timeoutMs, security)
+export async function sendRequest<A extends AnyApi>(address: BrokerAddress, api: A, data: RequestOf<A>, options: ConnectionOptions): Promise<ResponseOf<A>> {
+  const connection = await BrokerConnection.open(address, options)
   try {
-    return await connection.request({...request, body: [request.body], timeoutMs})
+    return await connection.request(api, data, options.connectTimeoutMs)
   } finally {
     connection.close()
   }

@@ -7,18 +7,8 @@
 import type {ConnectOptions, KafkaClient} from '../kafka/client.ts'
 
 export {parseAddress, type BrokerAddress} from './connection.ts'
-export {
-  brokerMetadata,
-  clientRoundTrip,
-  clusterMetadata,
-  describeQuorum,
-  firstAnswer,
-  topicPartitions,
-  type BrokerMetadata,
-  type MetadataAnswer,
-  type PartitionState,
-  type QuorumInfo,
-} from './probes.ts'
+export {firstAnswer, type MetadataAnswer, type PartitionState} from './cluster.ts'
+export {brokerMetadata, clientRoundTrip, clusterMetadata, describeQuorum, topicPartitions, type BrokerMetadata, type QuorumInfo} from './probes.ts'
 
 /** Connects lazily: the client code is only loaded (and the network only touched) when a command needs Kafka. */
 export async function connectKafka(servers: string[], options: ConnectOptions = {}): Promise<KafkaClient> {

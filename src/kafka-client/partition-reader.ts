@@ -1,81 +1,59 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import {ConnectionError} from './connection.ts'
 import type {ConsumedRecord, ConsumeRequest, ConsumeSession} from '../kafka/client.ts'
-import type {ClusterConnections} from './cluster.ts'
-import {KafkaProtocolError, isRetriable, retryDelay} from './protocol/error-codes.ts'
+import type {Cluster, PartitionState} from './cluster.ts'
+import {ConnectionError, ProtocolViolation, type BrokerConnection} from './connection.ts'
+import {KafkaProtocolError, OFFSET_OUT_OF_RANGE, isRetriable, retryDelay} from './protocol/error-codes.ts'
+import {Fetch, type FetchResponsePartitionData} from './protocol/messages/index.ts'
+import {MalformedMessage} from './protocol/primitives.ts'
 import {batchRecords, decodeRecords, splitBatches, type BatchView} from './protocol/record-batch.ts'
-import {Writer, type Reader} from './protocol/primitives.ts'
+import {retrying} from './retry.ts'
 
 /**
- * Reads partitions without a consumer group, on kcl's own wire code: Fetch from each partition's leader, and
- * while the records of one answer are decoded and written out, the next request is already on its way. Like
- * kcat (librdkafka's defaults) it reads committed records only (read_committed) and does not verify batch CRCs.
+ * Reads partitions: Fetch from each partition's leader, and while the records of one answer are decoded and
+ * handed over, the next request is already on its way. Like kcat (librdkafka's defaults) it reads committed
+ * records only (read_committed) and does not verify batch CRCs. Consumers with and without a group read
+ * through it, so every codec works for both.
  */
 
-const FETCH = 1
-const FETCH_VERSION = 11
 const MAX_WAIT_MS = 500
 const MAX_BYTES = 50 * 1024 * 1024
 const PARTITION_MAX_BYTES = 10 * 1024 * 1024
 const READ_COMMITTED = 1
-const OFFSET_OUT_OF_RANGE = 1
 
-interface PartitionPosition {
-  partition: number
-  /** The next offset to deliver. */
-  next: number
-}
-
-interface PartitionAnswer {
-  partition: number
-  errorCode: number
-  highWatermark: number
-  logStartOffset: number
-  aborted: {producerId: bigint; firstOffset: number}[]
-  records: Buffer | null
+export interface ReadHandlers {
+  /** Records of one partition, in offset order; returns how many of them (a prefix) were taken. Awaited: the backpressure. */
+  onRecords(records: ConsumedRecord[]): Promise<number>
+  /** A partition's next offset moved past records that are never shown (transaction markers, aborted transactions). */
+  onPosition?(partition: number, next: number): void
 }
 
 interface FetchAnswer {
   /** partition → the offset this fetch asked from. */
   asked: Map<number, number>
-  partitions: PartitionAnswer[]
+  partitions: FetchResponsePartitionData[]
 }
 
 /** Leadership moved or a broker went away: find the leaders again and go on from where each partition is. */
 class Relocate extends Error {}
 
-export function readPartitions(connections: ClusterConnections, request: ConsumeRequest): ConsumeSession {
-  const stopController = new AbortController()
-  const finished = run(connections, request, stopController.signal)
-  finished.catch(() => {})
-  return {
-    finished,
-    stop: async () => {
-      stopController.abort()
-      connections.close()
-      await finished.catch(() => {})
-    },
-  }
-}
-
-async function run(connections: ClusterConnections, request: ConsumeRequest, signal: AbortSignal): Promise<void> {
+/**
+ * Reads `topic`'s partitions from `positions` (partition → next offset to hand over, updated as records are
+ * taken) until `signal` aborts; rejects on a failure that does not go away by itself.
+ */
+export async function readPartitions(cluster: Cluster, topic: string, positions: Map<number, number>, handlers: ReadHandlers, signal: AbortSignal): Promise<void> {
   const isStopped = (): boolean => signal.aborted
-  let layout = await connections.topicPartitions(request.topic)
-  const wanted = request.partitions ?? layout.map((p) => p.partition)
-  const positions = wanted.map((partition): PartitionPosition => {
-    const next = request.startOffsets?.get(partition)
-    if (next === undefined) throw new Error(`no start offset for ${request.topic}[${partition}]`)
-    return {partition, next}
-  })
-  await request.onAssignment(wanted)
+  // Leaders, asked again while brokers come and go (a failover): only what lasts ends the read.
+  const leaders = (): Promise<PartitionState[]> => retrying(cluster, () => cluster.topicPartitions(topic), {signal})
+  let layout = await leaders()
   for (let attempt = 0; !isStopped(); attempt++) {
     try {
-      const leaderOf = (position: PartitionPosition): number => layout[position.partition]?.leader ?? -1
-      if (positions.some((position) => leaderOf(position) < 0)) throw new Relocate()
-      const byLeader = Map.groupBy(positions, leaderOf)
+      const byLeader = Map.groupBy(positions.keys(), (partition) => layout[partition]?.leader ?? -1)
+      if (byLeader.has(-1)) throw new Relocate()
       // When one leader's partitions must move, every reader of this round stops before the next round starts.
       let roundOver = false
-      const readers = [...byLeader].map(([leader, owned]) => readFromLeader(connections, leader, owned, request, () => roundOver || isStopped()))
+      const readers = [...byLeader].map(([leader, owned]) =>
+        readFromLeader(cluster, leader, topic, owned.map((p) => layout[p]!), positions, handlers, () => roundOver || isStopped()),
+      )
       try {
         await Promise.all(readers)
       } finally {
@@ -89,60 +67,119 @@ async function run(connections: ClusterConnections, request: ConsumeRequest, sig
     }
     await sleep(retryDelay(attempt), undefined, {signal}).catch(() => {})
     if (isStopped()) return
-    layout = await connections.topicPartitions(request.topic)
+    layout = await leaders()
   }
 }
 
 /** Fetches the partitions one leader owns until stopped; throws Relocate when they need another leader. */
-async function readFromLeader(connections: ClusterConnections, leader: number, owned: PartitionPosition[], request: ConsumeRequest, isStopped: () => boolean): Promise<void> {
-  const connection = await connections.broker(leader)
+async function readFromLeader(
+  cluster: Cluster,
+  leader: number,
+  topic: string,
+  owned: PartitionState[],
+  positions: Map<number, number>,
+  handlers: ReadHandlers,
+  isStopped: () => boolean,
+): Promise<void> {
+  const connection = await cluster.broker(leader)
+  const epochs = new Map(owned.map((p) => [p.partition, p.leaderEpoch]))
   const fetch = (offsets: Map<number, number>): Promise<FetchAnswer> =>
-    connection
-      .request({apiKey: FETCH, apiVersion: FETCH_VERSION, body: [encodeFetch(request.topic, offsets)], timeoutMs: MAX_WAIT_MS + 30_000})
-      .then((reader) => ({asked: offsets, partitions: decodeFetch(reader)}))
-  let inFlight = fetch(new Map(owned.map((p) => [p.partition, p.next])))
+    fetchFrom(connection, topic, offsets, epochs).then((partitions) => ({asked: offsets, partitions}))
+  let inFlight = fetch(new Map(owned.map((p) => [p.partition, positions.get(p.partition)!])))
   for (;;) {
     const answer = await inFlight
     if (isStopped()) return
-    const batchesOf = new Map(answer.partitions.map((p) => [p.partition, p.errorCode === 0 && p.records ? splitBatches(p.records) : []]))
+    const batchesOf = new Map(
+      answer.partitions.map((p) => [p.partitionIndex, p.errorCode === 0 && p.records ? checked(connection, topic, p.partitionIndex, () => splitBatches(p.records!)) : []]),
+    )
     const failed = answer.partitions.filter((p) => p.errorCode !== 0)
+    const ahead = new Map<number, number>()
+    for (const {partition} of owned) {
+      const next = positions.get(partition)!
+      const asked = answer.asked.get(partition)
+      const batches = batchesOf.get(partition) ?? []
+      const after = batches.length > 0 ? batches[batches.length - 1]!.nextOffset : next
+      // Kafka answers with batches that reach past the offset asked: anything else would be fetched again forever.
+      if (asked === next && batches.length > 0 && after <= next) {
+        throw new ProtocolViolation(connection.address, `answered Fetch from ${topic}[${partition}] at offset ${next} with records that end at ${after}`)
+      }
+      ahead.set(partition, asked === next ? after : next)
+    }
     if (failed.length === 0) {
       // Ask for what follows this answer before handling it, so the broker works while kcl decodes.
-      const ahead = new Map<number, number>()
-      for (const position of owned) {
-        const asked = answer.asked.get(position.partition)
-        const batches = batchesOf.get(position.partition) ?? []
-        ahead.set(position.partition, asked === position.next && batches.length > 0 ? batches[batches.length - 1]!.nextOffset : position.next)
-      }
       inFlight = fetch(ahead)
       inFlight.catch(() => {})
     }
     for (const partition of answer.partitions) {
-      const position = owned.find((p) => p.partition === partition.partition)
+      const next = positions.get(partition.partitionIndex)
       // An answer from before a partial take (--max-messages) is out of date for that partition.
-      if (!position || answer.asked.get(partition.partition) !== position.next || partition.errorCode !== 0) continue
-      await deliver(request, position, batchesOf.get(partition.partition) ?? [], partition.aborted)
+      if (next === undefined || answer.asked.get(partition.partitionIndex) !== next || partition.errorCode !== 0) continue
+      await checked(connection, topic, partition.partitionIndex, () => deliver(topic, partition, batchesOf.get(partition.partitionIndex) ?? [], positions, handlers))
       if (isStopped()) return
     }
     for (const partition of failed) {
-      const position = owned.find((p) => p.partition === partition.partition)!
+      const index = partition.partitionIndex
+      const next = positions.get(index)
+      if (next === undefined) continue
       if (partition.errorCode === OFFSET_OUT_OF_RANGE) {
         // The records were deleted (retention) or the offset is past the end: go on from the nearest offset there is.
-        position.next = position.next < partition.logStartOffset ? partition.logStartOffset : partition.highWatermark
-        request.onPosition?.(position.partition, position.next)
+        const logStart = Number(partition.logStartOffset)
+        const moved = next < logStart ? logStart : Number(partition.highWatermark)
+        positions.set(index, moved)
+        handlers.onPosition?.(index, moved)
       } else if (!isRetriable(partition.errorCode)) {
-        throw new KafkaProtocolError(partition.errorCode, `Fetch from ${request.topic}[${partition.partition}]`)
+        throw new KafkaProtocolError(partition.errorCode, `Fetch from ${topic}[${index}]`)
       }
     }
     if (failed.length > 0) throw new Relocate()
   }
 }
 
-/** Hands one partition's new records to the consumer, leaving out transaction markers and aborted transactions. */
-async function deliver(request: ConsumeRequest, position: PartitionPosition, batches: BatchView[], aborted: PartitionAnswer['aborted']): Promise<void> {
+/** Runs `read`, turning records that do not decode into the broker's ProtocolViolation. */
+function checked<T>(connection: BrokerConnection, topic: string, partition: number, read: () => T): T {
+  const violation = (error: unknown): never => {
+    if (!(error instanceof MalformedMessage)) throw error
+    throw new ProtocolViolation(connection.address, `sent a malformed record batch for ${topic}[${partition}] (${error.message})`)
+  }
+  try {
+    const result = read()
+    return (result instanceof Promise ? result.catch(violation) : result) as T
+  } catch (error) {
+    return violation(error)
+  }
+}
+
+async function fetchFrom(connection: BrokerConnection, topic: string, offsets: Map<number, number>, epochs: Map<number, number>): Promise<FetchResponsePartitionData[]> {
+  const request = {
+    maxWaitMs: MAX_WAIT_MS,
+    minBytes: 1, // answer as soon as there is anything
+    maxBytes: MAX_BYTES,
+    isolationLevel: READ_COMMITTED,
+    topics: [
+      {
+        topic,
+        partitions: [...offsets].map(([partition, offset]) => ({
+          partition,
+          currentLeaderEpoch: epochs.get(partition) ?? -1,
+          fetchOffset: BigInt(offset),
+          partitionMaxBytes: PARTITION_MAX_BYTES,
+        })),
+      },
+    ],
+    forgottenTopicsData: [],
+  }
+  const response = await connection.request(Fetch, request, MAX_WAIT_MS + 30_000)
+  if (response.errorCode !== 0) throw new KafkaProtocolError(response.errorCode, 'Fetch')
+  return response.responses.flatMap((t) => t.partitions)
+}
+
+/** Hands one partition's new records over, leaving out transaction markers and aborted transactions. */
+async function deliver(topic: string, answer: FetchResponsePartitionData, batches: BatchView[], positions: Map<number, number>, handlers: ReadHandlers): Promise<void> {
   if (batches.length === 0) return
+  const partition = answer.partitionIndex
+  const from = positions.get(partition)!
   const records: ConsumedRecord[] = []
-  const abortedFrom = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset)
+  const abortedFrom = (answer.abortedTransactions ?? []).map((a) => ({producerId: a.producerId, firstOffset: Number(a.firstOffset)})).sort((a, b) => a.firstOffset - b.firstOffset)
   const abortedProducers = new Set<bigint>()
   for (const batch of batches) {
     while (abortedFrom.length > 0 && abortedFrom[0]!.firstOffset < batch.nextOffset) abortedProducers.add(abortedFrom.shift()!.producerId)
@@ -152,58 +189,44 @@ async function deliver(request: ConsumeRequest, position: PartitionPosition, bat
       continue
     }
     if (batch.transactional && abortedProducers.has(batch.producerId)) continue
-    decodeRecords(batch, await batchRecords(batch), request.topic, position.partition, position.next, records)
+    decodeRecords(batch, await batchRecords(batch), topic, partition, from, records)
   }
   const end = batches[batches.length - 1]!.nextOffset
   if (records.length > 0) {
-    const taken = await request.onRecords(records)
+    const taken = await handlers.onRecords(records)
     if (taken < records.length) {
-      position.next = records[taken]!.offset
+      positions.set(partition, records[taken]!.offset)
       return
     }
   }
-  position.next = end
-  request.onPosition?.(position.partition, end)
+  positions.set(partition, end)
+  handlers.onPosition?.(partition, end)
 }
 
-function encodeFetch(topic: string, offsets: Map<number, number>): Buffer {
-  const writer = new Writer()
-    .int32(-1) // replica id: a consumer
-    .int32(MAX_WAIT_MS)
-    .int32(1) // min bytes: answer as soon as there is anything
-    .int32(MAX_BYTES)
-    .int8(READ_COMMITTED)
-    .int32(0) // no fetch session
-    .int32(-1)
-    .int32(1)
-    .string(topic)
-    .int32(offsets.size)
-  for (const [partition, offset] of offsets) {
-    writer.int32(partition).int32(-1) // current leader epoch: unknown
-    writer.int64(offset).int64(-1) // fetch offset; log start offset (a consumer has none)
-    writer.int32(PARTITION_MAX_BYTES)
+/** Reads without a group: the partitions asked for, from the offsets given, on connections of its own. */
+export function readWithoutGroup(cluster: Cluster, request: ConsumeRequest): ConsumeSession {
+  const stopController = new AbortController()
+  const run = async (): Promise<void> => {
+    const layout = await cluster.topicPartitions(request.topic)
+    const wanted = request.partitions ?? layout.map((p) => p.partition)
+    const positions = new Map(
+      wanted.map((partition) => {
+        const next = request.startOffsets?.get(partition)
+        if (next === undefined) throw new Error(`no start offset for ${request.topic}[${partition}]`)
+        return [partition, next]
+      }),
+    )
+    await request.onAssignment(wanted)
+    await readPartitions(cluster, request.topic, positions, request, stopController.signal)
   }
-  return writer.int32(0).string('').bytes() // no forgotten topics, no rack
-}
-
-function decodeFetch(reader: Reader): PartitionAnswer[] {
-  reader.int32() // throttle time
-  const errorCode = reader.int16()
-  if (errorCode !== 0) throw new KafkaProtocolError(errorCode, 'Fetch')
-  reader.int32() // session id
-  return reader
-    .array(() => {
-      reader.string() // topic
-      return reader.array((): PartitionAnswer => {
-        const partition = reader.int32()
-        const partitionError = reader.int16()
-        const highWatermark = Number(reader.int64())
-        reader.int64() // last stable offset
-        const logStartOffset = Number(reader.int64())
-        const aborted = reader.array(() => ({producerId: reader.int64(), firstOffset: Number(reader.int64())}))
-        reader.int32() // preferred read replica
-        return {partition, errorCode: partitionError, highWatermark, logStartOffset, aborted, records: reader.bytes()}
-      })
-    })
-    .flat()
+  const finished = run()
+  finished.catch(() => {})
+  return {
+    finished,
+    stop: async () => {
+      stopController.abort()
+      cluster.close()
+      await finished.catch(() => {})
+    },
+  }
 }

@@ -1,28 +1,28 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {BrokerConnection} from './connection.ts'
-import {ConnectionError} from './connection.ts'
-import type {EncodedRecords, OutgoingRecord, ProducedBatch, ProducerOptions, RecordProducer} from '../kafka/client.ts'
-import type {ClusterConnections} from './cluster.ts'
-import {KafkaProtocolError, LEADER_NOT_AVAILABLE, retryDelay} from './protocol/error-codes.ts'
+import type {OutgoingRecord, ProducedBatch, ProducerOptions, RecordHeader, RecordProducer, RecordStream, StreamOptions} from '../kafka/client.ts'
+import type {Cluster, PartitionState} from './cluster.ts'
+import {ConnectionError, type BrokerConnection} from './connection.ts'
+import {DUPLICATE_SEQUENCE_NUMBER, KafkaProtocolError, LEADER_NOT_AVAILABLE, OUT_OF_ORDER_SEQUENCE_NUMBER, retryDelay} from './protocol/error-codes.ts'
+import {InitProducerId, Produce} from './protocol/messages/index.ts'
 import {keyPartition} from './protocol/murmur2.ts'
-import type {PartitionState} from './probes.ts'
-import {encodeRecordBatch, type ProducerStamp} from './protocol/record-batch.ts'
-import {Writer} from './protocol/primitives.ts'
+import {encodeRecordBatch, recordSize, RecordsWriter, type EncodedRecords, type ProducerStamp} from './protocol/record-batch.ts'
+import {retrying, RETRY_BUDGET_MS} from './retry.ts'
 
 /**
- * kcl's producer, on its own wire code (record-batch.ts): one record batch per partition per send, one Produce
- * request per leader, and up to 5 sends (MAX_IN_FLIGHT in kafka/produce.ts) on their way at once. With acks=all it is idempotent: each
- * partition's batches carry consecutive sequence numbers, so the broker drops a batch it already wrote when a
- * retry sends it again, and refuses one that would leave a gap (that one is retried after its predecessor).
+ * kcl's producer: one record batch per partition per send, one Produce request per leader, and up to
+ * MAX_IN_FLIGHT sends on their way at once, written in the order they were made. With acks=all it is idempotent:
+ * each partition's batches carry consecutive sequence numbers, so the broker drops a batch it already wrote when
+ * a retry sends it again, and refuses one that would leave a gap (that one is retried after its predecessor).
  */
 
-const PRODUCE = 0
-const INIT_PRODUCER_ID = 22
-const PRODUCE_VERSION = 7
 const REQUEST_TIMEOUT_MS = 30_000
-/** How long a send keeps retrying errors that go away by themselves (leaders moving, replicas catching up). */
-const RETRY_BUDGET_MS = 30_000
-const OUT_OF_ORDER_SEQUENCE = 45
+/**
+ * How many sends a stream has unacknowledged at once. Kafka remembers an idempotent producer's last 5 batches per
+ * partition to drop duplicates a retry sends again; never more may be on their way.
+ */
+export const MAX_IN_FLIGHT = 5
+/** How long a batch that is not full waits for more records (librdkafka's default linger.ms). */
+const LINGER_MS = 5
 
 interface PartitionBatch {
   partition: number
@@ -31,51 +31,56 @@ interface PartitionBatch {
   baseSequence: number
 }
 
-const retriable = (error: unknown): boolean =>
-  error instanceof ConnectionError || (error instanceof KafkaProtocolError && (error.retriable || error.errorCode === OUT_OF_ORDER_SEQUENCE))
+type Identity = Omit<ProducerStamp, 'baseSequence'>
 
-export async function openProducer(connections: ClusterConnections, options: ProducerOptions): Promise<RecordProducer> {
-  const idempotent = options.acks === 'all'
-  const identity = idempotent ? await initProducerId(connections) : undefined
-  return new WireProducer(connections, options, identity)
+const retriable = (error: unknown): boolean =>
+  error instanceof ConnectionError || (error instanceof KafkaProtocolError && (error.retriable || error.errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER))
+
+export async function openProducer(cluster: Cluster, options: ProducerOptions): Promise<RecordProducer> {
+  const identity = options.acks === 'all' ? await initProducerId(cluster) : undefined
+  return new WireProducer(cluster, options, identity)
 }
 
-/** Asks for a producer id and epoch (InitProducerId v1, no transaction), retrying while the coordinator loads. */
-async function initProducerId(connections: ClusterConnections): Promise<Omit<ProducerStamp, 'baseSequence'>> {
-  const deadline = performance.now() + RETRY_BUDGET_MS
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const connection = await connections.any()
-      const body = new Writer().string(null).int32(60_000).bytes()
-      const reader = await connection.request({apiKey: INIT_PRODUCER_ID, apiVersion: 1, body: [body], timeoutMs: REQUEST_TIMEOUT_MS})
-      reader.int32() // throttle time
-      const errorCode = reader.int16()
-      if (errorCode !== 0) throw new KafkaProtocolError(errorCode, 'InitProducerId')
-      return {producerId: reader.int64(), producerEpoch: reader.int16()}
-    } catch (error) {
-      if (!retriable(error) || performance.now() > deadline) throw error
-      await sleep(retryDelay(attempt))
-    }
-  }
+/** Asks for a producer id and epoch (no transaction), retrying while the coordinator loads. */
+async function initProducerId(cluster: Cluster): Promise<Identity> {
+  return retrying(cluster, async () => {
+    const response = await (await cluster.any()).request(InitProducerId, {transactionalId: null, transactionTimeoutMs: 60_000}, REQUEST_TIMEOUT_MS)
+    if (response.errorCode !== 0) throw new KafkaProtocolError(response.errorCode, 'InitProducerId')
+    return {producerId: response.producerId, producerEpoch: response.producerEpoch}
+  })
 }
 
 class WireProducer implements RecordProducer {
-  private readonly connections: ClusterConnections
+  private readonly cluster: Cluster
   private readonly options: ProducerOptions
-  private readonly identity: Omit<ProducerStamp, 'baseSequence'> | undefined
+  private readonly identity: Identity | undefined
   private readonly layouts = new Map<string, Promise<PartitionState[]>>()
   private readonly sequences = new Map<string, number>()
   /** Requests are written in the order sends were made (and retries in the order they failed): see turn(). */
   private lastTurn: Promise<void> = Promise.resolve()
   private stickyPartition = 0
 
-  constructor(connections: ClusterConnections, options: ProducerOptions, identity: Omit<ProducerStamp, 'baseSequence'> | undefined) {
-    this.connections = connections
+  constructor(cluster: Cluster, options: ProducerOptions, identity: Identity | undefined) {
+    this.cluster = cluster
     this.options = options
     this.identity = identity
   }
 
-  async send(topic: string, records: OutgoingRecord[] | EncodedRecords): Promise<ProducedBatch[]> {
+  recordSize(key: Buffer | null, valueLength: number, headers: RecordHeader[]): number {
+    return recordSize(key, valueLength, headers)
+  }
+
+  async stream(topic: string, options: StreamOptions): Promise<RecordStream> {
+    const partitions = (await this.layout(topic)).length
+    return new Stream(this, topic, partitions, options.batchBytes, this.options.acks !== '0')
+  }
+
+  send(topic: string, records: OutgoingRecord[]): Promise<ProducedBatch[]> {
+    return this.sendBatches(topic, records)
+  }
+
+  /** Sends records (a list, or one partition's encoded batch) and resolves with where they landed. */
+  async sendBatches(topic: string, records: OutgoingRecord[] | EncodedRecords): Promise<ProducedBatch[]> {
     const layout = await this.layout(topic)
     const batches = this.split(topic, records, layout.length)
     const timestamp = Date.now()
@@ -116,6 +121,11 @@ class WireProducer implements RecordProducer {
     await this.lastTurn
   }
 
+  /** The partition of a keyed record, as Java clients choose it. */
+  keyed(key: Buffer, partitions: number): number {
+    return keyPartition(key, partitions)
+  }
+
   /**
    * Runs `write` when every earlier send's (or retry's) requests are written. Requests on one connection reach
    * the broker in order, so a partition's batches arrive in sequence order however long each took to encode.
@@ -132,7 +142,7 @@ class WireProducer implements RecordProducer {
   private layout(topic: string): Promise<PartitionState[]> {
     let layout = this.layouts.get(topic)
     if (!layout) {
-      layout = this.connections.topicPartitions(topic)
+      layout = this.cluster.topicPartitions(topic)
       this.layouts.set(topic, layout)
       layout.catch(() => this.layouts.delete(topic))
     }
@@ -166,7 +176,7 @@ class WireProducer implements RecordProducer {
       let connection: BrokerConnection
       try {
         if (leader < 0) throw new KafkaProtocolError(LEADER_NOT_AVAILABLE, `Produce to ${topic}`)
-        connection = await this.connections.broker(leader)
+        connection = await this.cluster.broker(leader)
       } catch (error) {
         for (const batch of list) outcomes.set(batch, Promise.reject(error))
         continue
@@ -182,28 +192,21 @@ class WireProducer implements RecordProducer {
 
   private produce(connection: BrokerConnection, topic: string, batches: PartitionBatch[]): Map<PartitionBatch, Promise<number>> {
     const acks = this.options.acks === 'all' ? -1 : Number(this.options.acks)
-    const head = new Writer().string(null).int16(acks).int32(REQUEST_TIMEOUT_MS).int32(1).string(topic).int32(batches.length).bytes()
-    const body: Buffer[] = [head]
-    for (const batch of batches) body.push(new Writer().int32(batch.partition).int32(batch.bytes!.length).bytes(), batch.bytes!)
-    const spec = {apiKey: PRODUCE, apiVersion: PRODUCE_VERSION, body, timeoutMs: REQUEST_TIMEOUT_MS + 5000}
+    const request = {acks, timeoutMs: REQUEST_TIMEOUT_MS, topicData: [{name: topic, partitionData: batches.map((batch) => ({index: batch.partition, records: batch.bytes!}))}]}
     if (acks === 0) {
       // Nobody answers acks=0: the batch counts as sent once it is written, and its offset stays unknown.
-      connection.send(spec)
+      connection.send(Produce, request)
       return new Map(batches.map((batch) => [batch, Promise.resolve(-1)]))
     }
-    const answer = connection.request(spec).then((reader) => {
+    const answer = connection.request(Produce, request, REQUEST_TIMEOUT_MS + 5000).then((response) => {
       const offsets = new Map<number, number | KafkaProtocolError>()
-      reader.array(() => {
-        reader.string() // topic
-        reader.array(() => {
-          const partition = reader.int32()
-          const errorCode = reader.int16()
-          const baseOffset = Number(reader.int64())
-          reader.int64() // log append time
-          reader.int64() // log start offset
-          offsets.set(partition, errorCode === 0 ? baseOffset : new KafkaProtocolError(errorCode, `Produce to ${topic}[${partition}]`))
-        })
-      })
+      for (const answered of response.responses) {
+        for (const p of answered.partitionResponses) {
+          // A duplicate is a batch a retry sent again that the broker had already written: it is in the log.
+          const written = p.errorCode === 0 || p.errorCode === DUPLICATE_SEQUENCE_NUMBER
+          offsets.set(p.index, written ? Number(p.baseOffset) : new KafkaProtocolError(p.errorCode, `Produce to ${topic}[${p.index}]`, p.errorMessage))
+        }
+      }
       return offsets
     })
     return new Map(
@@ -211,11 +214,114 @@ class WireProducer implements RecordProducer {
         batch,
         answer.then((offsets) => {
           const outcome = offsets.get(batch.partition)
-          if (outcome === undefined) throw new KafkaProtocolError(-1, `Produce to ${topic}[${batch.partition}]`)
+          if (outcome === undefined) throw new KafkaProtocolError(-1, `Produce to ${topic}[${batch.partition}]`, 'the answer does not name the partition')
           if (outcome instanceof KafkaProtocolError) throw outcome
           return outcome
         }),
       ]),
     )
+  }
+}
+
+/**
+ * The stream's side of the producer: each partition's records are written straight into a batch (RecordsWriter),
+ * a full batch goes out once fewer than MAX_IN_FLIGHT sends are unacknowledged. A batch that is not full goes out
+ * LINGER_MS after its first record (librdkafka's linger.ms), so a line typed or piped alone is sent at once, while
+ * bulk input, which fills batches faster than the broker acknowledges them, still goes in full batches.
+ */
+class Stream implements RecordStream {
+  /** Per partition (undefined: keyless records, which go to the producer's sticky partition). */
+  private readonly writers = new Map<number | undefined, RecordsWriter>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private failure: unknown
+  private lingering: NodeJS.Timeout | undefined
+  private lastKey: Buffer | undefined
+  private lastKeyPartition = 0
+  acknowledged = 0
+  unanswered = 0
+
+  private readonly producer: WireProducer
+  private readonly topic: string
+  private readonly partitions: number
+  private readonly batchBytes: number
+  /** Whether a batch's buffer may be reused once Kafka acknowledged it: not with acks=0, whose bytes may still wait in the socket. */
+  private readonly recycle: boolean
+
+  constructor(producer: WireProducer, topic: string, partitions: number, batchBytes: number, recycle: boolean) {
+    this.producer = producer
+    this.topic = topic
+    this.partitions = partitions
+    this.batchBytes = batchBytes
+    this.recycle = recycle
+  }
+
+  /** No closure or object per record: this runs once per line of a large input. */
+  append(key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[], partition?: number): Promise<void> | undefined {
+    if (this.failure !== undefined) return this.fail()
+    const target = partition ?? (key === null ? undefined : this.keyPartition(key))
+    let writer = this.writers.get(target)
+    if (!writer) this.writers.set(target, (writer = new RecordsWriter(this.batchBytes)))
+    this.lingering ??= setTimeout(() => this.flushLingering(), LINGER_MS)
+    if (writer.append(key, source, start, end, headers)) return undefined
+    return this.send(writer, target).then(() => {
+      writer.append(key, source, start, end, headers)
+      this.lingering ??= setTimeout(() => this.flushLingering(), LINGER_MS)
+    })
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.lingering)
+    this.lingering = undefined
+    for (const [partition, writer] of this.writers) if (writer.records > 0) await this.send(writer, partition)
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight)
+    if (this.failure !== undefined) await this.fail()
+  }
+
+  /** The linger timer's flush: a failure surfaces through the next append() or settle(). */
+  private flushLingering(): void {
+    this.lingering = undefined
+    this.flush().catch(() => {})
+  }
+
+  /** One key given for every line is hashed once. */
+  private keyPartition(key: Buffer): number {
+    if (key !== this.lastKey) {
+      this.lastKey = key
+      this.lastKeyPartition = this.producer.keyed(key, this.partitions)
+    }
+    return this.lastKeyPartition
+  }
+
+  /** Hands the writer's batch to the producer once fewer than MAX_IN_FLIGHT sends are unacknowledged. */
+  private async send(writer: RecordsWriter, partition: number | undefined): Promise<void> {
+    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight)
+    if (this.failure !== undefined) await this.fail()
+    // The linger timer and a full batch may both have waited for this turn: the first took the records.
+    if (writer.records === 0) return
+    const records = writer.take(partition)
+    this.unanswered += records.count
+    const sending: Promise<void> = this.producer.sendBatches(this.topic, records).then(
+      () => {
+        this.unanswered -= records.count
+        this.acknowledged += records.count
+        if (this.recycle) writer.recycle(records)
+      },
+      (error: unknown) => {
+        this.unanswered -= records.count
+        this.failure ??= error
+      },
+    )
+    this.inFlight.add(sending)
+    void sending.then(() => this.inFlight.delete(sending))
+  }
+
+  /** Throws the first failure once every other send has settled, so `acknowledged` is what Kafka really holds. */
+  private async fail(): Promise<never> {
+    clearTimeout(this.lingering)
+    await Promise.all(this.inFlight)
+    throw this.failure
   }
 }

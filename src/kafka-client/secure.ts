@@ -2,13 +2,14 @@ import {connect as connectTcp, isIP, type Socket} from 'node:net'
 import {connect as connectTls, type TLSSocket} from 'node:tls'
 import {ExitCode, KclError} from '../errors.ts'
 import {saslMechanismName, type ConnectionSecurity, type SaslSettings, type TlsSettings} from '../kafka/security.ts'
-import {Reader, Writer} from './protocol/primitives.ts'
+import type {AnyApi, RequestOf, ResponseOf} from './protocol/api.ts'
+import {SaslAuthenticate, SaslHandshake} from './protocol/messages/index.ts'
 import {saslExchange, SaslFailure} from './sasl/index.ts'
 
 /**
  * What every connection to a broker does before its first request: TLS when asked (CA, mutual TLS, host name
- * check), then SASL (SaslHandshake, then SaslAuthenticate until the mechanism is done). Failures a user can fix
- * become one KclError naming the broker, with exit code 3.
+ * check), then, after ApiVersions, SASL (SaslHandshake, then SaslAuthenticate until the mechanism is done).
+ * Failures a user can fix become one KclError naming the broker, with exit code 3.
  */
 
 export interface Address {
@@ -16,11 +17,9 @@ export interface Address {
   port: number
 }
 
-/** The request a connection sends: what authenticate() needs of BrokerConnection. */
-export type SendRequest = (request: {apiKey: number; apiVersion: number; body: Buffer[]; timeoutMs: number}) => Promise<Reader>
+/** A request on the connection being authenticated: what authenticate() needs of BrokerConnection. */
+export type SendRequest = <A extends AnyApi>(api: A, data: RequestOf<A>) => Promise<ResponseOf<A>>
 
-const SASL_HANDSHAKE = 17
-const SASL_AUTHENTICATE = 36
 const ILLEGAL_SASL_STATE = 34
 const UNSUPPORTED_SASL_MECHANISM = 33
 
@@ -127,23 +126,22 @@ export function closedBeforeAnswer(security: ConnectionSecurity): string {
   return security.tls ? 'closed the connection before answering' : 'closed the connection before answering; if its listener uses TLS, add --tls'
 }
 
-/** SaslHandshake v1, then SaslAuthenticate v1 until the mechanism's exchange is complete. */
-export async function authenticate(send: SendRequest, address: Address, sasl: SaslSettings, timeoutMs: number): Promise<void> {
+/** SaslHandshake, then SaslAuthenticate until the mechanism's exchange is complete. */
+export async function authenticate(send: SendRequest, address: Address, sasl: SaslSettings): Promise<void> {
   const exchange = saslExchange(sasl)
   const user = 'username' in sasl ? sasl.username : undefined
-  const handshake = await send({apiKey: SASL_HANDSHAKE, apiVersion: 1, body: [new Writer().string(exchange.mechanism).bytes()], timeoutMs})
-  const handshakeError = handshake.int16()
-  const enabled = handshake.array(() => handshake.string() ?? '')
-  if (handshakeError === UNSUPPORTED_SASL_MECHANISM) {
+  const handshake = await send(SaslHandshake, {mechanism: exchange.mechanism})
+  const enabled = handshake.mechanisms
+  if (handshake.errorCode === UNSUPPORTED_SASL_MECHANISM) {
     throw securityError(
       `${where(address)} does not enable SASL ${exchange.mechanism}; it enables ${enabled.join(', ') || 'none'}.`,
       `Use --sasl-mechanism ${enabled[0]?.toLowerCase() ?? 'with one of those'}.`,
     )
   }
-  if (handshakeError === ILLEGAL_SASL_STATE) {
+  if (handshake.errorCode === ILLEGAL_SASL_STATE) {
     throw securityError(`${where(address)} does not use SASL on this listener.`, 'Connect without --sasl-mechanism (and without a SASL profile), or to the SASL listener.')
   }
-  if (handshakeError !== 0) throw securityError(`${where(address)} refused the SASL handshake (Kafka error code ${handshakeError}).`, 'Check the listener and mechanism.')
+  if (handshake.errorCode !== 0) throw securityError(`${where(address)} refused the SASL handshake (Kafka error code ${handshake.errorCode}).`, 'Check the listener and mechanism.')
 
   const failed = (detail?: string | null): KclError =>
     securityError(
@@ -152,13 +150,10 @@ export async function authenticate(send: SendRequest, address: Address, sasl: Sa
     )
   let message: Buffer | undefined = exchange.first()
   while (message !== undefined) {
-    const reply = await send({apiKey: SASL_AUTHENTICATE, apiVersion: 1, body: [new Writer().int32(message.length).bytes(), message], timeoutMs})
-    const errorCode = reply.int16()
-    const errorMessage = reply.string()
-    const serverMessage = reply.bytes() ?? Buffer.alloc(0)
-    if (errorCode !== 0) throw failed(errorCode === 58 ? undefined : errorMessage)
+    const reply = await send(SaslAuthenticate, {authBytes: message})
+    if (reply.errorCode !== 0) throw failed(reply.errorCode === 58 ? undefined : reply.errorMessage)
     try {
-      message = exchange.next(serverMessage)
+      message = exchange.next(reply.authBytes)
     } catch (error) {
       if (error instanceof SaslFailure) throw failed(error.message)
       throw error

@@ -52,24 +52,47 @@ export interface PartitionOffsets {
   high: number
 }
 
+/**
+ * classic (JoinGroup/SyncGroup, client-side assignment), consumer (KIP-848: the coordinator assigns), share
+ * (KIP-932), streams, or whatever a newer broker calls a new kind.
+ */
+export type GroupType = string
+
 export interface GroupSummary {
   groupId: string
+  /** "consumer" for consumer groups of either protocol; "" for groups that only commit offsets. */
   protocolType: string
+  type: GroupType
+  /** Stable, Empty, PreparingRebalance, Reconciling, Assigning, Dead, … as the coordinator says. */
+  state: string
 }
+
+/** Topic → partitions. */
+export type Assignment = Record<string, number[]>
 
 export interface GroupMember {
   memberId: string
   clientId: string
   clientHost: string
-  /** topic → partitions assigned to this member. */
-  assignment: Record<string, number[]>
+  /** What this member owns now. */
+  assignment: Assignment
+  /** Consumer-protocol groups: what the coordinator is moving this member to (equal to `assignment` once it reconciled). */
+  targetAssignment?: Assignment
+  /** Consumer-protocol groups: the member's epoch (it catches up with the group's as it reconciles). */
+  memberEpoch?: number
 }
 
 export interface GroupDescription {
   groupId: string
-  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, … as the coordinator says. */
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Reconciling, Dead, … as the coordinator says. */
   state: string
   protocolType: string
+  type: GroupType
+  /** The assignor: the one the members agreed on (classic: range, roundrobin, …) or the coordinator's (consumer: uniform, range). */
+  assignor: string
+  /** Consumer-protocol groups: the group's epoch and the epoch of the assignment the coordinator computed. */
+  groupEpoch?: number
+  assignmentEpoch?: number
   members: GroupMember[]
 }
 
@@ -105,26 +128,46 @@ export interface ProducerOptions {
   compression: Compression
 }
 
-/**
- * Records laid out in Kafka's record format after room for the batch header (a RecordsWriter's batch), all
- * bound for one partition: `partition`, else the producer's sticky one.
- */
-export interface EncodedRecords {
-  buffer: Buffer
-  /** Where the records end in `buffer`. */
-  end: number
-  count: number
-  partition: number | undefined
-}
-
 export interface RecordProducer {
   /**
-   * Sends records in one request per broker; resolves when the broker acknowledged them (per --acks). Up to
-   * 5 sends (Kafka's limit for an idempotent producer) may be on their way at once: they are written in the order they were made. Records
-   * already encoded (a RecordsWriter's batch, the fast path for streams) go to one partition as they are.
+   * Sends records now, in one request per leader; resolves when the brokers acknowledged them (per acks). For
+   * a few records at a time (messages given as arguments, probes); streams go through stream().
    */
-  send(topic: string, records: OutgoingRecord[] | EncodedRecords): Promise<ProducedBatch[]>
+  send(topic: string, records: OutgoingRecord[]): Promise<ProducedBatch[]>
+  /** A stream of records to one topic, batched per partition. */
+  stream(topic: string, options: StreamOptions): Promise<RecordStream>
+  /** The most bytes a record takes in a batch, to hold against the topic's max.message.bytes before it is sent. */
+  recordSize(key: Buffer | null, valueLength: number, headers: RecordHeader[]): number
+  /** Waits for what is on its way. */
   close(): Promise<void>
+}
+
+export interface StreamOptions {
+  /** The bytes of records a batch holds at most (a lone larger record gets a batch of its own). */
+  batchBytes: number
+}
+
+/**
+ * Records appended go straight into their partition's batch; a full batch is sent at once, with at most 5 sends
+ * unacknowledged (Kafka remembers an idempotent producer's last 5 batches per partition): appending waits for
+ * one to settle meanwhile, so memory stays bounded however long the input is. A batch that is not full goes out
+ * a few milliseconds after its first record, so records that come slowly are sent as they come.
+ */
+export interface RecordStream {
+  /**
+   * Appends a record whose value is `source[start, end)` (null `source`: no value), copied into the batch without
+   * a slice. Its partition: `partition`, else the key's (murmur2, as Java clients pick it), else the stream's
+   * sticky one. Returns a promise only when the caller must wait before appending more: the backpressure.
+   */
+  append(key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[], partition?: number): Promise<void> | undefined
+  /** Sends every partition's open batch. */
+  flush(): Promise<void>
+  /** Waits until every batch sent was answered; throws the first failure (once the others settled). */
+  settle(): Promise<void>
+  /** Records the brokers acknowledged so far (with acks=0: written). */
+  readonly acknowledged: number
+  /** Records sent and not answered yet. */
+  readonly unanswered: number
 }
 
 export interface ConsumedRecord {
@@ -138,6 +181,8 @@ export interface ConsumedRecord {
   headers: RecordHeader[]
 }
 
+export type GroupProtocol = 'consumer' | 'classic'
+
 export interface ConsumeRequest {
   topic: string
   /**
@@ -145,13 +190,19 @@ export interface ConsumeRequest {
    * reads without committing anything and leaves no group behind.
    */
   group?: string
+  /**
+   * The group protocol: consumer (KIP-848, the coordinator assigns) or classic (JoinGroup/SyncGroup). Without
+   * one, consumer where the coordinator speaks it, else classic.
+   */
+  groupProtocol?: GroupProtocol
   /** Only these partitions (only without a group). */
   partitions?: number[]
   /** Where a partition without a committed offset starts: earliest (true) or latest. */
   fromBeginning: boolean
   /**
-   * Explicit start offsets per partition, applied when the partition is assigned (overrides commits).
-   * Required without a group, for every partition read.
+   * Explicit start offsets per partition. With a group they apply the first time this consumer is assigned the
+   * partition (then over a committed offset); later assignments go on from the group's commits. Required
+   * without a group, for every partition read.
    */
   startOffsets?: Map<number, number>
   /** The partitions this consumer now owns, each time that changes. */
@@ -163,7 +214,7 @@ export interface ConsumeRequest {
   onRecords(records: ConsumedRecord[]): Promise<number>
   /**
    * The offset a partition reads next, after records were handed over or skipped (transaction markers and
-   * aborted transactions take offsets but are never shown). Only reads without a group report it.
+   * aborted transactions take offsets but are never shown).
    */
   onPosition?(partition: number, next: number): void
 }
@@ -193,6 +244,8 @@ export interface KafkaClient {
   /** Committed offsets of the group, for the named topics or every topic it committed to. */
   committedOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]>
   commitGroupOffsets(groupId: string, topic: string, offsets: {partition: number; offset: number}[]): Promise<void>
+  /** Deletes a group without members and its committed offsets. */
+  deleteGroup(groupId: string): Promise<void>
   producer(options: ProducerOptions): Promise<RecordProducer>
   consume(request: ConsumeRequest): Promise<ConsumeSession>
   close(): Promise<void>

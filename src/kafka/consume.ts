@@ -1,6 +1,6 @@
 import type {Writable} from 'node:stream'
 import {usageError} from '../errors.ts'
-import type {ConsumedRecord, KafkaClient} from './client.ts'
+import type {ConsumedRecord, GroupProtocol, KafkaClient} from './client.ts'
 import {parsePosition, resolvePosition} from './positions.ts'
 import {compileFormat, formatText, toJsonRecord} from './records.ts'
 import {requireTopic} from './topics.ts'
@@ -10,6 +10,8 @@ export type OutputFormat = 'text' | 'json' | 'raw'
 export interface ConsumeOptions {
   topic: string
   group?: string
+  /** With a group: its protocol (the client picks when absent). */
+  groupProtocol?: GroupProtocol
   /** beginning | end | OFFSET | -N | @TIMESTAMP */
   from: string
   maxMessages?: number
@@ -30,7 +32,8 @@ export interface ConsumeResult {
 }
 
 export interface RecordSink {
-  write(chunk: string | Buffer): Promise<void>
+  /** Resolves true once the chunk was handed on, false when the reader went away first (then it never arrives). */
+  write(chunk: string | Buffer): Promise<boolean>
   /** Resolves when the reader went away (a closed pipe): then consuming stops quietly. */
   readonly closed: Promise<void>
 }
@@ -47,10 +50,10 @@ export function streamSink(stream: Writable): RecordSink {
     // A write to a closed pipe never drains: settle with `closed` instead.
     write: (chunk) =>
       Promise.race([
-        closed,
-        new Promise<void>((resolve) => {
-          if (stream.write(chunk)) resolve()
-          else stream.once('drain', resolve)
+        closed.then(() => false),
+        new Promise<boolean>((resolve) => {
+          if (stream.write(chunk)) resolve(true)
+          else stream.once('drain', () => resolve(true))
         }),
       ]),
   }
@@ -82,6 +85,7 @@ export function validateConsumeOptions(options: ConsumeOptions): void {
   }
   if (options.format !== undefined && options.output !== 'text') throw usageError('--format and --output json/raw cannot be used together.')
   if (options.group !== undefined && options.group.trim() === '') throw usageError('--group cannot be empty.')
+  if (options.groupProtocol !== undefined && options.group === undefined) throw usageError('--group-protocol only applies with --group.')
 }
 
 export async function consume(client: KafkaClient, options: ConsumeOptions): Promise<ConsumeResult> {
@@ -153,7 +157,8 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
     const remaining = options.maxMessages === undefined ? records.length : options.maxMessages - count
     const taken = records.slice(0, Math.max(0, remaining))
     if (taken.length === 0) return 0
-    await options.out.write(renderAll(taken))
+    // Records count as consumed (and a group commits them) only once they reached the output.
+    if (!(await options.out.write(renderAll(taken)))) return 0
     count += taken.length
     next.set(taken[0]!.partition, taken[taken.length - 1]!.offset + 1)
     checkDone()
@@ -168,6 +173,7 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
   const session = await client.consume({
     topic: options.topic,
     group,
+    groupProtocol: options.groupProtocol,
     partitions: options.partition === undefined ? undefined : [options.partition],
     fromBeginning,
     startOffsets,

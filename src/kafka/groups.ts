@@ -1,10 +1,9 @@
 import {usageError} from '../errors.ts'
-import type {GroupSummary, KafkaClient} from './client.ts'
+import type {Assignment, GroupSummary, KafkaClient} from './client.ts'
 import {parsePosition, resolvePosition} from './positions.ts'
 import {requireTopic} from './topics.ts'
 
 export interface GroupListEntry extends GroupSummary {
-  state: string
   members: number
 }
 
@@ -12,8 +11,10 @@ export async function listGroups(client: KafkaClient): Promise<GroupListEntry[]>
   const groups = await client.groups()
   return Promise.all(
     groups.map(async (g) => {
+      // Share and streams groups are described by requests of their own; their members are not counted here.
+      if (g.type !== 'classic' && g.type !== 'consumer') return {...g, members: 0}
       const description = await client.describeGroup(g.groupId)
-      return {...g, state: description.state, members: description.members.length}
+      return {...g, state: description.state || g.state, members: description.members.length}
     }),
   )
 }
@@ -23,6 +24,10 @@ export interface GroupMemberView {
   clientId: string
   host: string
   partitions: {topic: string; partition: number}[]
+  /** Consumer-protocol groups: where the coordinator is moving this member (the same as `partitions` once reconciled). */
+  targetPartitions?: {topic: string; partition: number}[]
+  /** Consumer-protocol groups: the member's epoch, which reaches the group's once it reconciled. */
+  memberEpoch?: number
 }
 
 export interface GroupPartitionLag {
@@ -40,6 +45,13 @@ export interface GroupPartitionLag {
 export interface GroupView {
   groupId: string
   state: string
+  /** classic or consumer (KIP-848). */
+  protocol: string
+  /** The assignor the group uses. */
+  assignor: string
+  /** Consumer-protocol groups: the group's epoch and that of the assignment the coordinator computed. */
+  groupEpoch?: number
+  assignmentEpoch?: number
   members: GroupMemberView[]
   offsets: GroupPartitionLag[]
   totalLag: number
@@ -56,11 +68,14 @@ export async function describeGroup(client: KafkaClient, groupId: string): Promi
   if (description.state === 'Dead' && committed.length === 0) {
     throw usageError(`Group "${groupId}" does not exist.`, '`kcl group list` shows the groups.')
   }
-  const members = description.members.map((m) => ({
+  const flat = (assignment: Assignment): {topic: string; partition: number}[] =>
+    Object.entries(assignment).flatMap(([topic, partitions]) => [...partitions].sort((a, b) => a - b).map((partition) => ({topic, partition})))
+  const members: GroupMemberView[] = description.members.map((m) => ({
     memberId: m.memberId,
     clientId: m.clientId,
     host: m.clientHost.replace(/^\//, ''),
-    partitions: Object.entries(m.assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({topic, partition}))),
+    partitions: flat(m.assignment),
+    ...(m.targetAssignment ? {targetPartitions: flat(m.targetAssignment), memberEpoch: m.memberEpoch} : {}),
   }))
   const topics = [...new Set([...committed.map((c) => c.topic), ...members.flatMap((m) => m.partitions.map((p) => p.topic))])].sort()
   const offsets: GroupPartitionLag[] = []
@@ -76,6 +91,9 @@ export async function describeGroup(client: KafkaClient, groupId: string): Promi
   return {
     groupId,
     state: description.state,
+    protocol: description.type,
+    assignor: description.assignor,
+    ...(description.groupEpoch === undefined ? {} : {groupEpoch: description.groupEpoch, assignmentEpoch: description.assignmentEpoch}),
     members,
     offsets,
     totalLag: offsets.reduce((sum, o) => sum + (o.lag ?? 0), 0),

@@ -1,9 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {KclError, usageError} from '../errors.ts'
-import type {Acks, Compression, KafkaClient, OutgoingRecord, ProducedBatch, RecordHeader, RecordProducer} from './client.ts'
+import type {Acks, Compression, KafkaClient, OutgoingRecord, ProducedBatch, RecordHeader, RecordStream} from './client.ts'
 import {generateDelivery} from './generate.ts'
-import {keyPartition} from '../kafka-client/protocol/murmur2.ts'
-import {recordSize, RecordsWriter} from '../kafka-client/protocol/record-batch.ts'
 import {parseHeader, parseJsonRecord, readLines, type LineOptions} from './records.ts'
 import {requireTopic} from './topics.ts'
 
@@ -58,13 +56,6 @@ const BATCH_OVERHEAD_BYTES = 73
 const MAX_BATCH_BYTES = 1_000_000
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 
-/**
- * How many sends the producer is given at once. Kafka remembers a producer's last 5 batches per partition to
- * drop duplicates a retry sends again; never more may be unacknowledged.
- */
-export const MAX_IN_FLIGHT = 5
-/** How long a batch that is not full waits for more records (librdkafka's default linger.ms). */
-const LINGER_MS = 5
 /** After SIGINT or SIGTERM, how long produce waits for the acknowledgements of what it read. */
 export const ACK_WAIT_MS = 10_000
 
@@ -107,106 +98,13 @@ export function recordBuilder(request: Pick<ProduceRequest, 'input' | 'key' | 'k
 }
 
 /**
- * Streams records to the producer: each partition's records are written straight into a batch (RecordsWriter), a
- * full batch goes out once fewer than MAX_IN_FLIGHT sends are unacknowledged, and reading waits meanwhile, so
- * memory stays bounded however long the input is. A batch that is not full goes out LINGER_MS after its first
- * record (librdkafka's linger.ms), so a line typed or piped alone is sent at once, while bulk input, which
- * fills batches faster than the broker acknowledges them, still goes in full batches.
+ * The stream's failure, once every other send settled, with the count of messages that made it before it: what
+ * Kafka really holds.
  */
-class Batcher {
-  /** Per partition (undefined: keyless records, which the producer sends to its sticky partition). */
-  private readonly writers = new Map<number | undefined, RecordsWriter>()
-  private readonly inFlight = new Set<Promise<void>>()
-  private failure: unknown
-  private lingering: NodeJS.Timeout | undefined
-  /** Records Kafka acknowledged (with acks=0: written to the socket). */
-  acknowledged = 0
-  /** Records sent and not answered yet. */
-  unanswered = 0
-  private readonly producer: RecordProducer
-  private readonly topic: string
-  private readonly batchBytes: number
-  /** Whether a batch's buffer may be reused once Kafka acknowledged it: not with acks=0, whose bytes may still wait in the socket. */
-  private readonly recycle: boolean
-
-  constructor(producer: RecordProducer, topic: string, batchBytes: number, acks: Acks) {
-    this.producer = producer
-    this.topic = topic
-    this.batchBytes = batchBytes
-    this.recycle = acks !== '0'
-  }
-
-  /**
-   * Adds a record whose value is `source[start, end)`; returns a promise only when a full batch had to be sent
-   * first (or an earlier send failed). No closure or object per record: this runs once per line of a large input.
-   */
-  add(key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[], partition: number | undefined): Promise<void> | undefined {
-    if (this.failure !== undefined) return this.fail()
-    let writer = this.writers.get(partition)
-    if (!writer) this.writers.set(partition, (writer = new RecordsWriter(this.batchBytes)))
-    this.lingering ??= setTimeout(() => this.flushLingering(), LINGER_MS)
-    if (writer.append(key, source, start, end, headers)) return undefined
-    return this.send(writer, partition).then(() => {
-      writer.append(key, source, start, end, headers)
-      this.lingering ??= setTimeout(() => this.flushLingering(), LINGER_MS)
-    })
-  }
-
-  /** Sends every partition's batch. */
-  async flush(): Promise<void> {
-    clearTimeout(this.lingering)
-    this.lingering = undefined
-    for (const [partition, writer] of this.writers) if (writer.records > 0) await this.send(writer, partition)
-  }
-
-  /** Waits for every send to be acknowledged (or to fail: then throws, once all have settled). */
-  async settle(): Promise<void> {
-    await Promise.all(this.inFlight)
-    if (this.failure !== undefined) await this.fail()
-  }
-
-  /** The linger timer's flush: a failure surfaces through the next add() or settle(). */
-  private flushLingering(): void {
-    this.lingering = undefined
-    this.flush().catch(() => {})
-  }
-
-  /** Hands the writer's batch to the producer once fewer than MAX_IN_FLIGHT sends are unacknowledged. */
-  private async send(writer: RecordsWriter, partition: number | undefined): Promise<void> {
-    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight)
-    if (this.failure !== undefined) await this.fail()
-    // The linger timer and a full batch may both have waited for this turn: the first took the records.
-    if (writer.records === 0) return
-    const records = writer.take(partition)
-    this.unanswered += records.count
-    const sending: Promise<void> = this.producer.send(this.topic, records).then(
-      () => {
-        this.unanswered -= records.count
-        this.acknowledged += records.count
-        if (this.recycle) writer.recycle(records)
-      },
-      (error: unknown) => {
-        this.unanswered -= records.count
-        this.failure ??= error
-      },
-    )
-    this.inFlight.add(sending)
-    void sending.then(() => this.inFlight.delete(sending))
-  }
-
-  /**
-   * Throws the first failure once every other send has settled, so the count it reports is what Kafka really
-   * holds (batches sent after the failed one may still have been acknowledged).
-   */
-  private async fail(): Promise<never> {
-    clearTimeout(this.lingering)
-    await Promise.all(this.inFlight)
-    const error = this.failure
-    if (error instanceof KclError && this.acknowledged > 0) {
-      throw new KclError(`${error.message.replace(/\.$/, '')} (${this.acknowledged} messages before it were produced).`, {hint: error.hint, exitCode: error.exitCode})
-    }
-    throw error
-  }
+async function failed(stream: RecordStream, error: unknown): Promise<never> {
+  if (!(error instanceof KclError) || stream.acknowledged === 0 || /messages? before it (was|were) produced/.test(error.message)) throw error
+  const before = stream.acknowledged
+  throw new KclError(`${error.message.replace(/\.$/, '')} (${before === 1 ? '1 message before it was' : `${before} messages before it were`} produced).`, {hint: error.hint, exitCode: error.exitCode})
 }
 
 function tooLarge(size: number, limit: number, where: string, topic: string, unfinished = false): KclError {
@@ -228,6 +126,8 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
   const recordLimit = maxMessageBytes - BATCH_OVERHEAD_BYTES
   const build = recordBuilder(request, headers)
 
+  const producer = await client.producer({acks: request.acks, compression: request.compression})
+  const recordSize = (record: OutgoingRecord): number => producer.recordSize(record.key, record.value?.length ?? -1, record.headers)
   // Messages from the arguments are all checked before the first is sent, so bad input sends nothing.
   const fromArguments = request.messages.map((message, index) => build(Buffer.from(message, 'utf8'), index + 1))
   fromArguments.forEach((record, index) => {
@@ -235,7 +135,6 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
     if (size > recordLimit) throw tooLarge(size, maxMessageBytes, `Message ${index + 1}`, request.topic)
   })
 
-  const producer = await client.producer({acks: request.acks, compression: request.compression})
   const started = performance.now()
   const result = (count: number, notSent = 0, deliveries: Delivery[] = [], unanswered = 0): ProduceResult => ({
     topic: request.topic,
@@ -259,23 +158,28 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
       return result(deliveries.length, 0, deliveries)
     }
     // Batches stay well under the broker's limit, so a batch never exceeds it.
-    const batcher = new Batcher(producer, request.topic, Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), MAX_BATCH_BYTES)), request.acks)
+    const stream = await producer.stream(request.topic, {batchBytes: Math.max(1, Math.min(Math.floor(maxMessageBytes * 0.9), MAX_BATCH_BYTES))})
+    const batcher = {
+      add: (key: Buffer | null, source: Buffer | null, start: number, end: number, headers: RecordHeader[], partition: number | undefined) =>
+        stream.append(key, source, start, end, headers, partition)?.catch((error: unknown) => failed(stream, error)),
+      flush: () => stream.flush().catch((error: unknown) => failed(stream, error)),
+      settle: () => stream.settle().catch((error: unknown) => failed(stream, error)),
+    }
     let count = 0
     const refuseTooLarge = async (size: number, where: string, unfinished = false): Promise<never> => {
       await batcher.flush()
       await batcher.settle()
       const error = tooLarge(size, maxMessageBytes, where, request.topic, unfinished)
-      const before = batcher.acknowledged
+      const before = stream.acknowledged
       if (before === 0) throw error
       throw usageError(`${error.message.replace(/\.$/, '')}; the ${before === 1 ? '1 message before it was' : `${before} messages before it were`} produced.`, error.hint)
     }
-    // The partition the producer is told: --partition's, else the key's (as Java clients pick it), else its sticky one.
-    const partitionOf = (key: Buffer | null): number | undefined => request.partition ?? (key === null ? undefined : keyPartition(key, partitions.length))
+    // The stream picks the partition when none is given: the key's (as Java clients pick it), else its sticky one.
     const add: AddRecord = (record, what, number) => {
       const size = recordSize(record)
       if (size > recordLimit) return refuseTooLarge(size, `${what} ${number}`)
       count++
-      return batcher.add(record.key, record.value, 0, record.value?.length ?? 0, record.headers, record.partition ?? partitionOf(record.key))
+      return batcher.add(record.key, record.value, 0, record.value?.length ?? 0, record.headers, record.partition)
     }
     const lines: LineOptions = {
       signal: request.signal,
@@ -300,7 +204,7 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
       // Plain lines, the common stream: each goes from the input chunk straight into its batch.
       const key = request.key === undefined ? null : Buffer.from(request.key, 'utf8')
       const framing = recordSize({key, value: null, headers})
-      const partition = partitionOf(key)
+      const partition = request.partition
       unfinished = await readLines(
         request.stdin,
         (source, start, end, lineNumber) => {
@@ -316,11 +220,11 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
     if (request.signal?.aborted) {
       // Interrupted: the counts are the answer, whatever happened to the sends.
       await Promise.race([delivered.catch(() => {}), sleep(ACK_WAIT_MS, undefined, {ref: false})])
-      const {acknowledged, unanswered} = batcher
+      const {acknowledged, unanswered} = stream
       return result(acknowledged, count - acknowledged - unanswered + (unfinished ? 1 : 0), [], unanswered)
     }
     await delivered
-    return result(batcher.acknowledged)
+    return result(stream.acknowledged)
   } finally {
     if (!request.signal?.aborted) await producer.close()
   }

@@ -27,14 +27,14 @@ export function encodeBytes(bytes: Buffer | null): EncodedBytes {
 }
 
 export function toJsonRecord(record: ConsumedRecord): JsonRecord {
-  const headers: Record<string, EncodedBytes | EncodedBytes[]> = {}
+  // A Map, then own properties: header names are data ("constructor" and "__proto__" included), never an object's own keys.
+  const byName = new Map<string, EncodedBytes[]>()
   for (const [key, value] of record.headers) {
-    const encoded = encodeBytes(value)
-    const existing = headers[key]
-    if (existing === undefined) headers[key] = encoded
-    else if (Array.isArray(existing)) existing.push(encoded)
-    else headers[key] = [existing, encoded]
+    const values = byName.get(key)
+    if (values) values.push(encodeBytes(value))
+    else byName.set(key, [encodeBytes(value)])
   }
+  const headers = Object.fromEntries([...byName].map(([key, values]) => [key, values.length === 1 ? values[0]! : values]))
   return {
     topic: record.topic,
     partition: record.partition,

@@ -32,18 +32,25 @@ export function renderTopicDescription(topic: TopicDescription): string {
 
 export function renderGroupList(groups: GroupListEntry[]): string {
   if (groups.length === 0) return 'No consumer groups yet. `kcl consume TOPIC --group NAME` makes one.'
-  return table(['GROUP', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.state, String(g.members)]))
+  return table(['GROUP', 'TYPE', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.type, g.state, String(g.members)]))
 }
 
+const partitionList = (partitions: {topic: string; partition: number}[]): string => partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ') || '-'
+
 export function renderGroupDescription(group: GroupView): string {
-  const lines = [`Group ${group.groupId}: ${group.state}, ${group.members.length} member${group.members.length === 1 ? '' : 's'}, total lag ${group.totalLag}`]
+  const protocol = `${group.protocol} protocol${group.assignor ? `, ${group.assignor} assignor` : ''}${group.groupEpoch === undefined ? '' : `, group epoch ${group.groupEpoch} (assignment ${group.assignmentEpoch})`}`
+  const lines = [`Group ${group.groupId}: ${group.state}, ${protocol}, ${group.members.length} member${group.members.length === 1 ? '' : 's'}, total lag ${group.totalLag}`]
   if (group.members.length > 0) {
+    // Consumer-protocol members show where the coordinator is taking them, and their epoch, while they reconcile.
+    const reconciling = group.members.some((m) => m.targetPartitions !== undefined)
     lines.push(
       '',
-      table(
-        ['CLIENT-ID', 'HOST', 'PARTITIONS'],
-        group.members.map((m) => [m.clientId, m.host, m.partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ') || '-']),
-      ),
+      reconciling
+        ? table(
+            ['CLIENT-ID', 'HOST', 'EPOCH', 'PARTITIONS', 'TARGET'],
+            group.members.map((m) => [m.clientId, m.host, String(m.memberEpoch ?? '-'), partitionList(m.partitions), partitionList(m.targetPartitions ?? [])]),
+          )
+        : table(['CLIENT-ID', 'HOST', 'PARTITIONS'], group.members.map((m) => [m.clientId, m.host, partitionList(m.partitions)])),
     )
   }
   if (group.offsets.length > 0) {

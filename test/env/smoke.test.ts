@@ -1,17 +1,17 @@
 // Smoke test of the real test environment prepared by test/env/setup.sh
 // (`npm run test:env`): the Docker engine, Compose and the Kafka image work, and
-// kafkajs 2.2.4 can create topics, produce and consume with a consumer group
-// against them, also with one node of a 3-node cluster down.
+// clients kcl did not write (kcat, and Kafka's own tools inside the image) can
+// create topics, produce and consume with a consumer group against them, also
+// with one node of a 3-node cluster down.
 //
 // Uses only host ports 28092-28099 on 127.0.0.1, and container, network and
 // compose project names starting with kcl-smoke.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import net from 'node:net'
 import {after, before, describe, test} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
-import {Kafka, logLevel} from 'kafkajs'
+import {execa} from 'execa'
 import {kafkaImage} from '../support/kcl.ts'
 
 const execFileP = promisify(execFile)
@@ -61,131 +61,83 @@ function compose(c: Compose, project: string, args: string[], timeoutMs = 240_00
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * A kafkajs client. `redirect` maps advertised ports to published ones, for a
- * broker whose advertised address (the image's default localhost:9092) is not
- * the port published on this host.
+ * Kafka as its own tools see it: each call runs one of the image's scripts (/opt/kafka/bin) with `docker`
+ * arguments that put it where the bootstrap address works (inside a broker's container, or on the host's network).
  */
-function client(brokers: string[], redirect: Record<number, number> = {}): Kafka {
-  return new Kafka({
-    clientId: 'kcl-smoke',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    retry: {retries: 8, initialRetryTime: 300, maxRetryTime: 5000},
-    socketFactory: ({host, port, onConnect}) => {
-      const socket = net.connect({host: redirect[port] ? '127.0.0.1' : host, port: redirect[port] ?? port}, onConnect)
-      socket.setKeepAlive(true, 30_000)
-      return socket
-    },
-  })
+interface Client {
+  /** docker arguments up to the command, e.g. ['exec', '-i', name]. */
+  docker: string[]
+  bootstrap: string
 }
 
-/** Waits until the cluster's metadata lists `brokers` brokers. */
-async function waitForBrokers(kafka: Kafka, brokers: number, timeoutMs = 180_000): Promise<void> {
+async function tool(kafka: Client, script: string, args: string[], input?: string): Promise<string> {
+  const result = await execa('docker', [...kafka.docker, `/opt/kafka/bin/${script}`, '--bootstrap-server', kafka.bootstrap, ...args], {input, timeout: 120_000, reject: false})
+  if (result.exitCode !== 0) throw new Error(`${script} ${args.join(' ')} failed (${result.exitCode}): ${result.stderr}${result.stdout}`)
+  return result.stdout
+}
+
+/** The brokers' ids, from Kafka's broker-api-versions tool (one line per broker: "host:port (id: N rack: …)"). */
+async function brokerIds(kafka: Client): Promise<number[]> {
+  const out = await tool(kafka, 'kafka-broker-api-versions.sh', [])
+  return [...out.matchAll(/\(id: (\d+) rack/g)].map((m) => Number(m[1])).sort()
+}
+
+/** Waits until the cluster lists `brokers` brokers. */
+async function waitForBrokers(kafka: Client, brokers: number, timeoutMs = 180_000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs
   let last = 'no answer yet'
   while (Date.now() < deadline) {
-    const admin = kafka.admin({retry: {retries: 1}})
     try {
-      await admin.connect()
-      const cluster = await admin.describeCluster()
-      if (cluster.brokers.length === brokers) return
-      last = `${cluster.brokers.length} brokers: ${JSON.stringify(cluster.brokers)}`
+      const ids = await brokerIds(kafka)
+      if (ids.length === brokers) return ids
+      last = `brokers ${ids.join(', ')}`
     } catch (error) {
       last = (error as Error).message
-    } finally {
-      await admin.disconnect().catch(() => undefined)
     }
     await sleep(1000)
   }
   throw new Error(`the cluster did not show ${brokers} brokers within ${timeoutMs} ms (last: ${last})`)
 }
 
-/**
- * Creates a topic, then waits until its metadata shows a leader and `replicationFactor` replicas
- * for every partition. kafkajs' own `waitForLeaders` asks one broker and fails at once when that
- * broker has not heard of the topic yet, which happens on a busy machine.
- */
-async function createTopic(kafka: Kafka, topic: string, replicationFactor: number, timeoutMs = 60_000): Promise<void> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const created = await admin.createTopics({topics: [{topic, numPartitions: 3, replicationFactor}], waitForLeaders: false, timeout: 30_000})
-    assert.equal(created, true, `topic ${topic} was not created`)
-    const deadline = Date.now() + timeoutMs
-    let last = 'no answer yet'
-    while (Date.now() < deadline) {
-      try {
-        const metadata = await admin.fetchTopicMetadata({topics: [topic]})
-        const partitions = metadata.topics[0].partitions
-        const ready = partitions.length === 3 && partitions.every((p) => p.leader >= 0 && p.replicas.length === replicationFactor)
-        if (ready) return
-        last = JSON.stringify(partitions)
-      } catch (error) {
-        last = (error as Error).message
-      }
-      await sleep(500)
-    }
-    throw new Error(`topic ${topic} did not get leaders for its 3 partitions within ${timeoutMs} ms (last: ${last})`)
-  } finally {
-    await admin.disconnect()
-  }
+/** Each partition's leader and replicas, from kafka-topics.sh --describe. */
+async function partitions(kafka: Client, topic: string): Promise<{partition: number; leader: number; replicas: number}[]> {
+  const out = await tool(kafka, 'kafka-topics.sh', ['--describe', '--topic', topic])
+  return [...out.matchAll(/Partition: (\d+)\s+Leader: (-?\d+)\s+Replicas: ([\d,]+)/g)].map((m) => ({partition: Number(m[1]), leader: Number(m[2]), replicas: m[3]!.split(',').length}))
 }
 
-async function produce(kafka: Kafka, topic: string, values: string[]): Promise<void> {
-  const producer = kafka.producer({allowAutoTopicCreation: false})
-  await producer.connect()
-  try {
-    await producer.send({topic, acks: -1, messages: values.map((value) => ({key: value, value}))})
-  } finally {
-    await producer.disconnect()
+/** Creates a topic of 3 partitions, then waits until every partition has a leader and `replicationFactor` replicas. */
+async function createTopic(kafka: Client, topic: string, replicationFactor: number, timeoutMs = 60_000): Promise<void> {
+  await tool(kafka, 'kafka-topics.sh', ['--create', '--topic', topic, '--partitions', '3', '--replication-factor', String(replicationFactor)])
+  const deadline = Date.now() + timeoutMs
+  let last = 'no answer yet'
+  while (Date.now() < deadline) {
+    try {
+      const found = await partitions(kafka, topic)
+      if (found.length === 3 && found.every((p) => p.leader >= 0 && p.replicas === replicationFactor)) return
+      last = JSON.stringify(found)
+    } catch (error) {
+      last = (error as Error).message
+    }
+    await sleep(500)
   }
+  throw new Error(`topic ${topic} did not get leaders for its 3 partitions within ${timeoutMs} ms (last: ${last})`)
+}
+
+async function produce(kafka: Client, topic: string, values: string[]): Promise<void> {
+  const args = ['--topic', topic, '--producer-property', 'acks=all', '--property', 'parse.key=true', '--property', 'key.separator=:']
+  await tool(kafka, 'kafka-console-producer.sh', args, values.map((value) => `${value}:${value}\n`).join(''))
 }
 
 /** Consumes `count` messages as a member of `groupId`, commits and leaves the group. */
-async function consume(kafka: Kafka, groupId: string, topic: string, count: number, timeoutMs = 90_000): Promise<string[]> {
-  const consumer = kafka.consumer({groupId, sessionTimeout: 15_000, heartbeatInterval: 1000})
-  const received: string[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({topics: [topic], fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`group ${groupId} got ${received.length}/${count} messages in ${timeoutMs} ms: ${received.join(',')}`)),
-        timeoutMs,
-      )
-      consumer
-        .run({
-          eachMessage: async ({message}) => {
-            received.push(message.value?.toString() ?? '')
-            if (received.length >= count) {
-              clearTimeout(timer)
-              resolve()
-            }
-          },
-        })
-        .catch((error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return received.sort()
+async function consume(kafka: Client, groupId: string, topic: string, count: number, timeoutMs = 90_000): Promise<string[]> {
+  const out = await tool(kafka, 'kafka-console-consumer.sh', ['--topic', topic, '--group', groupId, '--from-beginning', '--max-messages', String(count), '--timeout-ms', String(timeoutMs)])
+  return out.split('\n').filter(Boolean).sort()
 }
 
-async function partitionLeader(kafka: Kafka, topic: string, partition: number): Promise<number> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const metadata = await admin.fetchTopicMetadata({topics: [topic]})
-    const p = metadata.topics[0].partitions.find((x) => x.partitionId === partition)
-    assert.ok(p, `partition ${partition} of ${topic}`)
-    return p.leader
-  } finally {
-    await admin.disconnect()
-  }
+async function partitionLeader(kafka: Client, topic: string, partition: number): Promise<number> {
+  const p = (await partitions(kafka, topic)).find((x) => x.partition === partition)
+  assert.ok(p, `partition ${partition} of ${topic}`)
+  return p.leader
 }
 
 async function removeContainer(name: string): Promise<void> {
@@ -202,7 +154,7 @@ async function containerLogs(name: string): Promise<string> {
 }
 
 /** A full round trip on a single broker: topic, produce, consume with a group. */
-async function singleNodeRoundTrip(kafka: Kafka, name: string): Promise<void> {
+async function singleNodeRoundTrip(kafka: Client, name: string): Promise<void> {
   await waitForBrokers(kafka, 1, 120_000)
   const topic = `${name}-topic`
   await createTopic(kafka, topic, 1)
@@ -228,17 +180,10 @@ describe('kcl test environment', {timeout: 900_000}, () => {
     await removeContainer(name)
     try {
       await sh('docker', ['run', '-d', '--name', name, '--network', NETWORK, '-p', '127.0.0.1:28099:9092', IMAGE])
-      // With no environment the broker advertises localhost:9092, published here on 28099.
-      const kafka = client(['127.0.0.1:28099'], {9092: 28099})
+      // With no environment the broker advertises localhost:9092: true inside its container.
+      const kafka = {docker: ['exec', '-i', name], bootstrap: 'localhost:9092'}
       await singleNodeRoundTrip(kafka, name)
-      const admin = kafka.admin()
-      await admin.connect()
-      const cluster = await admin.describeCluster()
-      await admin.disconnect()
-      assert.deepEqual(
-        cluster.brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`),
-        ['1@localhost:9092'],
-      )
+      assert.match(await tool(kafka, 'kafka-broker-api-versions.sh', []), /^localhost:9092 \(id: 1 rack: null/m)
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- ${name} logs ---\n${await containerLogs(name)}\n--- failed: ${(error as Error).message}`)
     } finally {
@@ -270,14 +215,12 @@ describe('kcl test environment', {timeout: 900_000}, () => {
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`])
     try {
       await sh('docker', ['run', '-d', '--name', name, '--network', NETWORK, '-p', '127.0.0.1:28098:9092', ...envArgs, IMAGE])
-      const kafka = client(['127.0.0.1:28098'])
+      // It advertises localhost:28098, the port published on this host: the tools run on the host's network.
+      const kafka = {docker: ['run', '--rm', '-i', '--network', 'host', IMAGE], bootstrap: 'localhost:28098'}
       await singleNodeRoundTrip(kafka, name)
-      const admin = kafka.admin()
-      await admin.connect()
-      const cluster = await admin.describeCluster()
-      await admin.disconnect()
-      assert.deepEqual(cluster.brokers.map((b) => b.nodeId), [7])
-      assert.equal(cluster.clusterId, env.CLUSTER_ID)
+      assert.deepEqual(await brokerIds(kafka), [7])
+      const clusterId = await execa('docker', [...kafka.docker, '/opt/kafka/bin/kafka-cluster.sh', 'cluster-id', '--bootstrap-server', kafka.bootstrap], {timeout: 120_000})
+      assert.match(clusterId.stdout, new RegExp(`Cluster ID: ${env.CLUSTER_ID}`))
       // The environment became server.properties (KAFKA_NUM_PARTITIONS -> num.partitions) and the
       // image's Kafka tools work against the controller listener.
       const props = await sh('docker', ['exec', name, 'cat', '/opt/kafka/config/server.properties'])
@@ -293,11 +236,11 @@ describe('kcl test environment', {timeout: 900_000}, () => {
   })
 
   async function clusterScenario(c: Compose, project: string): Promise<void> {
-    const brokers = ['127.0.0.1:28092', '127.0.0.1:28093', '127.0.0.1:28094']
     await compose(c, project, ['down', '-v', '-t', '5']).catch(() => undefined)
     try {
       await compose(c, project, ['up', '-d'])
-      const kafka = client(brokers)
+      // The tools run on the host's network against the published ports, as clients on this machine connect.
+      const kafka = {docker: ['run', '--rm', '-i', '--network', 'host', IMAGE], bootstrap: 'localhost:28092,localhost:28093,localhost:28094'}
       await waitForBrokers(kafka, 3)
 
       const topic = 'smoke-rf3'

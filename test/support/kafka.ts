@@ -1,46 +1,17 @@
-import {loadKafkajs} from '../../src/kafka-client/kafkajs.ts'
+import {execa} from 'execa'
 
-async function client(servers: string[]) {
-  const {Kafka, logLevel} = await loadKafkajs()
-  return new Kafka({clientId: 'kcl-e2e', brokers: servers, logLevel: logLevel.NOTHING})
-}
+/**
+ * Kafka as an independent client sees it: kcat (librdkafka), not kcl. Values are one per line, so they must not
+ * contain newlines.
+ */
 
-/** Produces values with acks=all, as an independent client would (kafkajs directly, not kcl). */
+/** Produces values with acks=all and idempotence, creating the topic if the broker allows it. */
 export async function produceValues(servers: string[], topic: string, values: string[]): Promise<void> {
-  const producer = (await client(servers)).producer({idempotent: true, allowAutoTopicCreation: true})
-  await producer.connect()
-  try {
-    await producer.send({topic, acks: -1, messages: values.map((value) => ({value}))})
-  } finally {
-    await producer.disconnect()
-  }
+  await execa('kcat', ['-P', '-b', servers.join(','), '-t', topic, '-X', 'acks=all', '-X', 'enable.idempotence=true'], {input: `${values.join('\n')}\n`, timeout: 60_000})
 }
 
 /** Reads a topic from the beginning without a consumer group, until `count` values arrived or the time is up. */
 export async function readValues(servers: string[], topic: string, count: number, timeoutMs = 60_000): Promise<string[]> {
-  const kafka = await client(servers)
-  const admin = kafka.admin()
-  await admin.connect()
-  const partitions = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
-  const consumer = kafka.consumer({groupId: `kcl-e2e-reader-${process.pid}-${Date.now()}`})
-  const values: string[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({topic, fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${values.length} of ${count} values from ${topic} (${partitions.length} partitions)`)), timeoutMs)
-      void consumer.run({
-        eachMessage: async ({message}) => {
-          values.push(message.value?.toString() ?? '')
-          if (values.length >= count) {
-            clearTimeout(timer)
-            resolve()
-          }
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return values
+  const {stdout} = await execa('kcat', ['-C', '-b', servers.join(','), '-t', topic, '-o', 'beginning', '-c', String(count), '-q', '-f', '%s\\n'], {timeout: timeoutMs})
+  return stdout.split('\n').filter((line) => line !== '')
 }

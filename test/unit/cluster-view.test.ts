@@ -11,8 +11,9 @@ function metadata(live: number[], leaders: number[], isr: number[][]): MetadataA
   return {
     clusterId: 'abc',
     brokers: live.map((nodeId) => ({nodeId, host: 'localhost', port: 9091 + nodeId})),
-    partitions: leaders.map((leader, partition) => ({topic: 'Delivery', partition, leader, replicas: [1, 2, 3], isr: isr[partition]!, offlineReplicas: []})),
+    partitions: leaders.map((leader, partition) => ({topic: 'Delivery', partition, leader, leaderEpoch: 0, replicas: [1, 2, 3], isr: isr[partition]!, offlineReplicas: []})),
     topicErrors: new Map(),
+    topicIds: new Map(),
   }
 }
 
@@ -136,7 +137,7 @@ describe('the event timeline', () => {
   it('names topics and groups that come and go, and a leaderless partition', () => {
     const timeline = new Timeline()
     timeline.observe(snapshot(0, {metadata: {...metadata([1], [], []), partitions: []}, quorum: quorum(1, 1)}))
-    const group = {groupId: 'g', state: 'Stable', protocolType: 'consumer', members: [], offsets: [], totalLag: 0, lagHistory: []}
+    const group = {groupId: 'g', state: 'Stable', protocolType: 'consumer', protocol: 'classic', assignor: 'range', members: [], offsets: [], totalLag: 0, lagHistory: []}
     const texts = timeline.observe(snapshot(1000, {metadata: metadata([1], [-1], [[]]), quorum: quorum(1, 1), groups: [group]})).map((e) => e.text)
     assert.deepEqual(texts, ['topic Delivery created: 1 partition(s), replication factor 3', 'group g appeared: Stable, 0 member(s)'])
     const later = timeline.observe(snapshot(2000, {metadata: {...metadata([1], [], []), partitions: []}, quorum: quorum(1, 1), groups: [{...group, state: 'Empty'}]}))

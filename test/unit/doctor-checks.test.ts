@@ -9,7 +9,8 @@ import {daemonCheck, dockerBinaryCheck, unixSocketPath} from '../../src/doctor/d
 import {shapeFromContainers} from '../../src/doctor/doctor.ts'
 import {fileFromTar, parseContainerRows, type ContainerRow, type NetworkInfo} from '../../src/doctor/engine.ts'
 import {partitionsCheckOf} from '../../src/doctor/kafka-checks.ts'
-import {decodeTopicMetadata} from '../../src/kafka-client/probes.ts'
+import {metadataAnswer} from '../../src/kafka-client/cluster.ts'
+import {Metadata, readMetadataResponse, writeMetadataResponse} from '../../src/kafka-client/protocol/messages/index.ts'
 import {addressPoolCheck, hostNetworks, overlaps, parseCidr, portsCheck} from '../../src/doctor/network-checks.ts'
 import {describeOwner, parseProcNetTcp} from '../../src/doctor/ports.ts'
 import {appleSveApplies, diskCheck, heapBytes, imageArchCheck, memoryCheck, normalizeArch} from '../../src/doctor/resources-checks.ts'
@@ -247,23 +248,23 @@ describe('Cluster checks', () => {
   })
 
   test('offline and under-replicated partitions', () => {
-    const healthy = {topic: 't', partition: 0, leader: 1, replicas: [1, 2, 3], isr: [1, 2, 3]}
+    const healthy = {topic: 't', partition: 0, leader: 1, leaderEpoch: 0, replicas: [1, 2, 3], isr: [1, 2, 3], offlineReplicas: []}
     assert.equal(partitionsCheckOf('dev', [healthy], new Set([1, 2, 3])).status, 'ok')
     assert.equal(partitionsCheckOf('dev', [{...healthy, isr: [1, 2]}], new Set([1, 2])).status, 'warn')
     assert.equal(partitionsCheckOf('dev', [{...healthy, leader: -1, isr: []}], new Set([1])).status, 'fail')
   })
 
-  test('Metadata v4 topic partitions decode', () => {
-    const body = new Writer()
-      .int32(0)
-      .int32(1).int32(1).string('localhost').int32(9092).string(null)
-      .string('cid').int32(1)
-      .int32(1).int16(0).string('orders').int8(0)
-      .int32(1).int16(0).int32(0).int32(2)
-      .int32(3).int32(1).int32(2).int32(3)
-      .int32(2).int32(2).int32(3)
-      .bytes()
-    assert.deepEqual(decodeTopicMetadata(new Reader(body)), [{topic: 'orders', partition: 0, leader: 2, replicas: [1, 2, 3], isr: [2, 3]}])
+  test('Metadata answers as partition states', () => {
+    const writer = new Writer()
+    writeMetadataResponse(writer, Metadata.maxVersion, {
+      brokers: [{nodeId: 1, host: 'localhost', port: 9092}],
+      clusterId: 'cid',
+      topics: [{errorCode: 0, name: 'orders', partitions: [{errorCode: 0, partitionIndex: 0, leaderId: 2, replicaNodes: [1, 2, 3], isrNodes: [2, 3]}]}, {errorCode: 3, name: 'gone', partitions: []}],
+    })
+    const answer = metadataAnswer(readMetadataResponse(new Reader(writer.toBuffer()), Metadata.maxVersion))
+    assert.deepEqual(answer.partitions, [{topic: 'orders', partition: 0, leader: 2, leaderEpoch: -1, replicas: [1, 2, 3], isr: [2, 3], offlineReplicas: []}])
+    assert.deepEqual([...answer.topicErrors], [['gone', 3]])
+    assert.deepEqual(answer.brokers, [{nodeId: 1, host: 'localhost', port: 9092}])
   })
 })
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {quorumAfterStop} from '../../src/cluster/brokers.ts'
-import type {PartitionState} from '../../src/kafka-client/probes.ts'
+import type {PartitionState} from '../../src/kafka-client/index.ts'
 import {checkFailover, movedLeaders, PROBE_TOPIC} from '../../src/cluster/failover.ts'
 import {newClusterSpec} from '../../src/cluster/spec.ts'
 import {KclError} from '../../src/errors.ts'
@@ -16,7 +16,7 @@ function refuses(brokers: number, running: number[], target: number, pattern: Re
   )
 }
 
-const p = (topic: string, partition: number, leader: number, isr: number[]): PartitionState => ({topic, partition, leader, replicas: [1, 2, 3], isr})
+const p = (topic: string, partition: number, leader: number, isr: number[]): PartitionState => ({topic, partition, leader, leaderEpoch: 0, replicas: [1, 2, 3], isr, offlineReplicas: []})
 
 describe('which failovers kcl refuses', () => {
   it('refuses a 1-broker cluster: nothing can take over, and suggests three brokers', () => {

@@ -1,59 +1,59 @@
 import assert from 'node:assert/strict'
 import {once} from 'node:events'
 import {PassThrough, Readable} from 'node:stream'
-import {describe, it} from 'node:test'
-import type {ConsumedRecord, EncodedRecords, KafkaClient, OutgoingRecord, ProducerOptions} from '../../src/kafka/client.ts'
-import {KclError} from '../../src/errors.ts'
-import {MAX_IN_FLIGHT, produce, recordBuilder, type ProduceRequest} from '../../src/kafka/produce.ts'
-import {decodeRecords, encodeRecordBatch, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
+import {after, describe, it} from 'node:test'
+import type {ConsumedRecord, KafkaClient} from '../../src/kafka/client.ts'
+import {produce, recordBuilder, type ProduceRequest} from '../../src/kafka/produce.ts'
+import {connectKafka} from '../../src/kafka-client/index.ts'
+import {MAX_IN_FLIGHT} from '../../src/kafka-client/producer.ts'
+import {DescribeConfigs, InitProducerId, Metadata, Produce} from '../../src/kafka-client/protocol/messages/index.ts'
+import {decodeRecords, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
+import {metadataFor, startFakeBroker, type FakeBroker} from '../support/fake-broker.ts'
 
-/** The records of a batch, from a copy: the producer reuses the batch's buffer once the send settled. */
-function readBack(batch: Buffer): ConsumedRecord[] {
-  const out: ConsumedRecord[] = []
-  const [view] = splitBatches(Buffer.from(batch))
-  decodeRecords(view!, view!.records, 't', 0, 0, out)
-  return out
-}
+const brokers: FakeBroker[] = []
+after(() => Promise.all(brokers.map((b) => b.close())))
 
-/** A client with one topic of two partitions that records what is sent and how many sends overlap. */
-function fakeClient(maxMessageBytes = 1_048_588, failSend?: number) {
+/**
+ * kcl's client against a fake broker with one topic "t" of two partitions, which records each Produce batch (its
+ * partition, records and size) and how many Produce requests were unanswered at once; batch number `failSend`
+ * (from 0) is refused for good.
+ */
+async function fakeClient(maxMessageBytes = 1_048_588, failSend?: number) {
+  const broker = await startFakeBroker()
+  brokers.push(broker)
   const sends: ConsumedRecord[][] = []
-  const sent = new EventTarget()
-  const partitions: (number | undefined)[] = []
+  const partitions: number[] = []
   const batchSizes: number[] = []
-  let inFlight = 0
-  let maxInFlight = 0
-  const client = {
-    servers: ['fake:9092'],
-    topicNames: async () => ['t'],
-    topicMetadata: async () => [{name: 't', partitions: [0, 1].map((partition) => ({partition, leader: 1, replicas: [1], isr: [1], offlineReplicas: []}))}],
-    topicConfigs: async () => [{name: 'max.message.bytes', value: String(maxMessageBytes), source: 'default', sensitive: false}],
-    producer: async (options: ProducerOptions) => {
-      assert.equal(options.acks, 'all')
-      return {
-        async send(_topic: string, records: OutgoingRecord[] | EncodedRecords) {
-          inFlight++
-          maxInFlight = Math.max(maxInFlight, inFlight)
-          // Read before the send settles: the producer may reuse the batch's buffer after that.
-          const batch = await encodeRecordBatch(records, {timestamp: 0, compression: 'none'})
-          batchSizes.push(batch.length)
-          sends.push(readBack(batch))
-          const partition = Array.isArray(records) ? records[0]?.partition : records.partition
-          partitions.push(partition)
-          const number = sends.length - 1
-          sent.dispatchEvent(new Event('send'))
-          await new Promise((resolve) => setTimeout(resolve, 1))
-          inFlight--
-          if (number === failSend) throw new KclError('Kafka refused the batch.')
-          return [{partition: partition ?? 0, baseOffset: (number + 1) * 10}]
-        },
-        async close() {},
+  const sent = new EventTarget()
+  broker.on(Metadata, () => metadataFor(broker, {t: 2}))
+  broker.on(DescribeConfigs, () => ({
+    throttleTimeMs: 0,
+    results: [{errorCode: 0, resourceType: 2, resourceName: 't', configs: [{name: 'max.message.bytes', value: String(maxMessageBytes), readOnly: false, isSensitive: false, configSource: 5}]}],
+  }))
+  broker.on(InitProducerId, () => ({errorCode: 0, producerId: 7n, producerEpoch: 0}))
+  broker.on(Produce, async (produce) => {
+    const answers = []
+    for (const topic of produce.topicData) {
+      for (const data of topic.partitionData) {
+        const out: ConsumedRecord[] = []
+        for (const batch of splitBatches(data.records!)) decodeRecords(batch, batch.records, topic.name, data.index, 0, out)
+        sends.push(out)
+        partitions.push(data.index)
+        batchSizes.push(data.records!.length)
+        const refused = sends.length - 1 === failSend
+        answers.push({index: data.index, errorCode: refused ? 87 : 0, errorMessage: refused ? 'Kafka refused the batch' : null, baseOffset: BigInt(sends.length * 10)})
       }
-    },
-  } as unknown as KafkaClient
+    }
+    sent.dispatchEvent(new Event('send'))
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    return {responses: [{name: 't', partitionResponses: answers}]}
+  })
+  const client: KafkaClient = await connectKafka([broker.address])
+  after(() => client.close())
   /** Resolves at the next send (a test waiting for one that never comes fails by its timeout). */
   const nextSend = () => once(sent, 'send')
-  return {client, sends, partitions, batchSizes, maxInFlight: () => maxInFlight, nextSend}
+  // Every request but the producer's are answered at once; only Produce requests pile up behind a slow answer.
+  return {client, sends, partitions, batchSizes, maxInFlight: () => broker.maxPipelined, nextSend}
 }
 
 const request = (overrides: Partial<ProduceRequest>): ProduceRequest => ({
@@ -77,7 +77,7 @@ describe('produce', () => {
   })
 
   it('streams many lines in bounded batches, at most MAX_IN_FLIGHT sends at once, in order', async () => {
-    const {client, sends, batchSizes, maxInFlight} = fakeClient(100_000)
+    const {client, sends, batchSizes, maxInFlight} = await fakeClient(100_000)
     const lines = Array.from({length: 50_000}, (_, i) => `line ${i}`).join('\n') + '\n'
     const chunks = lines.match(/[\s\S]{1,65536}/g) ?? []
     const result = await produce(client, request({stdin: Readable.from(chunks.map((c) => Buffer.from(c)))}))
@@ -93,7 +93,7 @@ describe('produce', () => {
   })
 
   it('sends keyed lines to their key\'s partition (murmur2, as Java clients), each batch to one partition', async () => {
-    const {client, sends, partitions} = fakeClient()
+    const {client, sends, partitions} = await fakeClient()
     const stdin = Readable.from([Buffer.from('d:1\nb:2\nd:3\nc:4\n')])
     await produce(client, request({keySeparator: ':', headers: ['h=v'], stdin}))
     const byPartition = new Map(sends.map((records, i) => [partitions[i], records.map((r) => `${r.key}=${r.value}`)]))
@@ -103,24 +103,24 @@ describe('produce', () => {
   })
 
   it('gives plain lines a fixed --key, its partition, and --partition when asked', async () => {
-    const keyed = fakeClient()
+    const keyed = await fakeClient()
     await produce(keyed.client, request({key: 'b', stdin: Readable.from([Buffer.from('x\n\ny')])}))
     assert.deepEqual(keyed.sends.flat().map((r) => `${r.key}=${r.value}`), ['b=x', 'b=y'])
     assert.deepEqual(keyed.partitions, [0])
-    const pinned = fakeClient()
+    const pinned = await fakeClient()
     await produce(pinned.client, request({partition: 1, stdin: Readable.from([Buffer.from('x\n')])}))
     assert.deepEqual(pinned.partitions, [1])
   })
 
   it('refuses a line above the topic\'s limit, after sending the lines before it', async () => {
-    const {client, sends} = fakeClient(1000)
+    const {client, sends} = await fakeClient(1000)
     const stdin = Readable.from([Buffer.from(`ok\n${'x'.repeat(2000)}\nnever\n`)])
     await assert.rejects(produce(client, request({stdin})), /Line 2 is \d+ bytes; topic "t" accepts at most 1000 .*; the 1 message before it was produced/)
     assert.deepEqual(sends.flat().map((r) => r.value?.toString()), ['ok'])
   })
 
   it('reports each message given as an argument', async () => {
-    const {client} = fakeClient()
+    const {client} = await fakeClient()
     const delivered: number[] = []
     const result = await produce(client, request({messages: ['a', 'b'], onDelivered: (d) => delivered.push(d.message)}))
     assert.deepEqual(delivered, [1, 2])
@@ -128,19 +128,19 @@ describe('produce', () => {
   })
 
   it('sends nothing when one argument is too large', async () => {
-    const {client, sends} = fakeClient(1000)
+    const {client, sends} = await fakeClient(1000)
     await assert.rejects(produce(client, request({messages: ['small', 'x'.repeat(2000)]})), /Message 2 is \d+ bytes; topic "t" accepts at most 1000/)
     assert.equal(sends.length, 0)
   })
 
   it('names the malformed JSON line', async () => {
-    const {client} = fakeClient()
+    const {client} = await fakeClient()
     const stdin = Readable.from([Buffer.from('{"value":"ok"}\n\n{"value": oops}\n')])
     await assert.rejects(produce(client, request({input: 'json', stdin})), /Line 3 is not valid JSON/)
   })
 
   it('checks flags and partitions before sending', async () => {
-    const {client, sends} = fakeClient()
+    const {client, sends} = await fakeClient()
     await assert.rejects(produce(client, request({key: 'a', keySeparator: ':'})), /cannot be used together/)
     await assert.rejects(produce(client, request({partition: 2, messages: ['x']})), /no partition 2/)
     await assert.rejects(produce(client, request({rate: 5})), /--rate only applies to --generate/)
@@ -149,7 +149,7 @@ describe('produce', () => {
   })
 
   it('generates keyed delivery messages', async () => {
-    const {client, sends} = fakeClient()
+    const {client, sends} = await fakeClient()
     const result = await produce(client, request({generate: 25}))
     assert.equal(result.count, 25)
     const first = sends.flat()[0]
@@ -158,7 +158,7 @@ describe('produce', () => {
   })
 
   it('sends a line while the input stays open (linger), then the next one on its own', {timeout: 10_000}, async () => {
-    const {client, sends, nextSend} = fakeClient()
+    const {client, sends, nextSend} = await fakeClient()
     const stdin = new PassThrough()
     const producing = produce(client, request({stdin}))
     const first = nextSend()
@@ -175,7 +175,7 @@ describe('produce', () => {
   })
 
   it('on a signal stops reading, sends the lines read, and counts the unfinished one as not sent', {timeout: 10_000}, async () => {
-    const {client, sends, nextSend} = fakeClient()
+    const {client, sends, nextSend} = await fakeClient()
     const stdin = new PassThrough()
     const interrupted = new AbortController()
     const producing = produce(client, request({stdin, signal: interrupted.signal}))
@@ -190,7 +190,7 @@ describe('produce', () => {
   })
 
   it('after a failed send, reports exactly the messages Kafka acknowledged, those sent after it included', async () => {
-    const {client, sends} = fakeClient(1000, 2)
+    const {client, sends} = await fakeClient(1000, 2)
     const lines = Array.from({length: 400}, (_, i) => `line ${i}`).join('\n')
     const error = await produce(client, request({stdin: Readable.from([Buffer.from(lines)])})).then(
       () => assert.fail('produce succeeded'),
@@ -198,11 +198,11 @@ describe('produce', () => {
     )
     const acknowledged = sends.filter((_, i) => i !== 2).flat().length
     assert.ok(sends.length > 3, `${sends.length} sends`)
-    assert.match(error.message, new RegExp(`^Kafka refused the batch \\(${acknowledged} messages before it were produced\\)\\.$`))
+    assert.match(error.message, new RegExp(`: Kafka refused the batch \\(${acknowledged} messages before it were produced\\)\\.$`))
   })
 
   it('refuses a line that never ends once it outgrows the topic\'s limit, without reading on', async () => {
-    const {client, sends} = fakeClient(1000)
+    const {client, sends} = await fakeClient(1000)
     let chunksRead = 0
     const endless = Readable.from(
       (function* () {

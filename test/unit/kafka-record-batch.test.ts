@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import {createHash, randomBytes} from 'node:crypto'
 import {describe, it} from 'node:test'
 import {crc32c as referenceCrc32c} from '@platformatic/wasm-utils/bundled'
-import type {Compression, ConsumedRecord, EncodedRecords, OutgoingRecord} from '../../src/kafka/client.ts'
+import type {Compression, ConsumedRecord, OutgoingRecord} from '../../src/kafka/client.ts'
 import {compressors, decompressors} from '../../src/kafka-client/protocol/compression.ts'
 import {crc32c} from '../../src/kafka-client/protocol/crc32c.ts'
 import {keyPartition, murmur2} from '../../src/kafka-client/protocol/murmur2.ts'
-import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches} from '../../src/kafka-client/protocol/record-batch.ts'
+import {batchRecords, decodeRecords, encodeRecordBatch, encodeRecords, recordSize, RecordsWriter, splitBatches, type EncodedRecords} from '../../src/kafka-client/protocol/record-batch.ts'
 
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const
 
@@ -95,9 +95,9 @@ describe('record batches', () => {
   it('refuses a damaged compressed batch, or an unknown codec, with one clear message', async () => {
     const batch = await fetched('none', 0)
     batch.writeInt16BE(3, 21) // claims lz4, holds plain records
-    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /Records at offset 0 are not valid lz4 data \(not an lz4 frame\)/)
+    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /records at offset 0 that are not valid lz4 data \(not an lz4 frame\)/)
     batch.writeInt16BE(6, 21)
-    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /use compression 6, which kcl does not know/)
+    await assert.rejects(batchRecords(splitBatches(batch)[0]!), /in compression 6, which Kafka does not know/)
   })
 })
 
@@ -139,7 +139,7 @@ describe('records written straight into a batch', () => {
     ]
     for (const record of shapes) {
       const encoded = encodeRecords(Array.from({length: 200}, () => record))
-      assert.ok(encoded.end - 61 <= 200 * recordSize(record), `${encoded.end - 61} bytes for 200 records of at most ${recordSize(record)}`)
+      assert.ok(encoded.end - 61 <= 200 * recordSize(record.key, record.value?.length ?? -1, record.headers), `${encoded.end - 61} bytes for 200 records of at most ${recordSize(record.key, record.value?.length ?? -1, record.headers)}`)
     }
   })
 })

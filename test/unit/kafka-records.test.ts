@@ -45,6 +45,16 @@ describe('JSON record lines', () => {
     assert.deepEqual(back.headers, original.headers)
   })
 
+  it('treats header names as data: constructor, __proto__ and repeats survive an exact round trip', () => {
+    const headers: [string, Buffer][] = [['constructor', Buffer.from('x')], ['__proto__', Buffer.from('p')], ['toString', Buffer.from('t')], ['constructor', Buffer.from('y')]]
+    const line = JSON.stringify(toJsonRecord(record({headers})))
+    assert.equal(line.includes('"constructor":["x","y"]'), true, line)
+    assert.equal(line.includes('"__proto__":"p"'), true, line)
+    const back = parseJsonRecord(line, 1)
+    assert.deepEqual(back.headers.map(([k, v]) => `${k}=${v}`), ['constructor=x', 'constructor=y', '__proto__=p', 'toString=t'])
+    assert.equal(JSON.stringify(toJsonRecord(record({headers: back.headers}))), line)
+  })
+
   it('keeps null keys and tombstones', () => {
     const back = parseJsonRecord('{"key":null,"value":null}', 3)
     assert.equal(back.key, null)

@@ -1,6 +1,7 @@
 import {KclError} from '../../errors.ts'
-import type {Compression, ConsumedRecord, EncodedRecords, OutgoingRecord, RecordHeader} from '../../kafka/client.ts'
+import type {Compression, ConsumedRecord, OutgoingRecord, RecordHeader} from '../../kafka/client.ts'
 import {compressors, decompressors} from './compression.ts'
+import {MalformedMessage} from './primitives.ts'
 import {crc32c} from './crc32c.ts'
 
 /**
@@ -70,6 +71,18 @@ function writeBytes(buffer: Buffer, at: number, bytes: Buffer | null): number {
   at = writeVarint(buffer, at, zigzag(bytes.length))
   bytes.copy(buffer, at)
   return at + bytes.length
+}
+
+/**
+ * Records laid out in Kafka's record format after HEADER_BYTES of room for the batch header (RecordsWriter), all
+ * bound for one partition.
+ */
+export interface EncodedRecords {
+  buffer: Buffer
+  /** Where the records end in `buffer`. */
+  end: number
+  count: number
+  partition: number | undefined
 }
 
 /**
@@ -150,7 +163,7 @@ export class RecordsWriter {
 /** Lays `records` (at least one) out for a batch, in a buffer of exactly their size. */
 export function encodeRecords(records: OutgoingRecord[]): EncodedRecords {
   let total = 0
-  for (const record of records) total += recordSize(record)
+  for (const record of records) total += recordSize(record.key, record.value?.length ?? -1, record.headers)
   const writer = new RecordsWriter(total)
   for (const record of records) {
     const value = record.value
@@ -160,12 +173,12 @@ export function encodeRecords(records: OutgoingRecord[]): EncodedRecords {
 }
 
 /**
- * An upper bound of a record's encoded size: the largest varints for its length, offset delta, key, value and
- * header sizes. Batches are cut by it, so it must never fall short.
+ * An upper bound of a record's encoded size (`valueLength` -1: no value): the largest varints for its length,
+ * offset delta, key, value and header sizes. Batches are cut by it, so it must never fall short.
  */
-export function recordSize(record: OutgoingRecord): number {
-  let size = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  for (const [name, value] of record.headers) size += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name, 'utf8') + value.length
+export function recordSize(key: Buffer | null, valueLength: number, headers: RecordHeader[]): number {
+  let size = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + Math.max(valueLength, 0)
+  for (const [name, value] of headers) size += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name, 'utf8') + value.length
   return size
 }
 
@@ -221,14 +234,21 @@ const int64 = (buffer: Buffer, at: number): number => buffer.readInt32BE(at) * 0
 
 /**
  * Splits a Fetch response's record set into batches. A broker may cut the last batch short (it fills the size
- * limit with whole bytes, not whole batches): that tail is dropped and fetched again from its start.
+ * limit with whole bytes, not whole batches): that tail is dropped and fetched again from its start. A first
+ * batch cut short, or any length or count that cannot be, is a MalformedMessage.
  */
 export function splitBatches(data: Buffer): BatchView[] {
   const batches: BatchView[] = []
   let at = 0
-  while (at + HEADER_BYTES <= data.length) {
-    const end = at + LOG_OVERHEAD + data.readInt32BE(at + BATCH_LENGTH_AT)
-    if (end > data.length) break
+  while (at + LOG_OVERHEAD <= data.length) {
+    const length = data.readInt32BE(at + BATCH_LENGTH_AT)
+    if (length < HEADER_BYTES - LOG_OVERHEAD) throw new MalformedMessage(`a record batch of ${length} bytes at byte ${at}`)
+    const end = at + LOG_OVERHEAD + length
+    if (end > data.length) {
+      // Kafka always sends the first batch whole, however large.
+      if (batches.length === 0) throw new MalformedMessage(`a record batch of ${length} bytes in ${data.length - at}`)
+      break
+    }
     const magic = data.readInt8(at + MAGIC_AT)
     if (magic !== 2) {
       throw new KclError(`Kafka returned records in the old message format v${magic}, which kcl does not read.`, {
@@ -237,9 +257,14 @@ export function splitBatches(data: Buffer): BatchView[] {
     }
     const attributes = data.readInt16BE(at + ATTRIBUTES_AT)
     const baseOffset = int64(data, at)
+    const lastOffsetDelta = data.readInt32BE(at + LAST_OFFSET_DELTA_AT)
+    const recordCount = data.readInt32BE(at + RECORD_COUNT_AT)
+    if (baseOffset < 0 || lastOffsetDelta < 0 || recordCount < 0) {
+      throw new MalformedMessage(`a record batch at offset ${baseOffset} with offset delta ${lastOffsetDelta} and ${recordCount} records`)
+    }
     batches.push({
       baseOffset,
-      nextOffset: baseOffset + data.readInt32BE(at + LAST_OFFSET_DELTA_AT) + 1,
+      nextOffset: baseOffset + lastOffsetDelta + 1,
       compression: attributes & 0x07,
       logAppendTime: (attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0,
       transactional: (attributes & TRANSACTIONAL) !== 0,
@@ -247,7 +272,7 @@ export function splitBatches(data: Buffer): BatchView[] {
       producerId: data.readBigInt64BE(at + PRODUCER_ID_AT),
       firstTimestamp: int64(data, at + FIRST_TIMESTAMP_AT),
       maxTimestamp: int64(data, at + MAX_TIMESTAMP_AT),
-      recordCount: data.readInt32BE(at + RECORD_COUNT_AT),
+      recordCount,
       records: data.subarray(at + HEADER_BYTES, end),
     })
     at = end
@@ -259,14 +284,12 @@ export function splitBatches(data: Buffer): BatchView[] {
 export async function batchRecords(batch: BatchView): Promise<Buffer> {
   if (batch.compression === 0) return batch.records
   const codec = COMPRESSION_NAMES[batch.compression]
-  if (codec === undefined || codec === 'none') throw new KclError(`Records at offset ${batch.baseOffset} use compression ${batch.compression}, which kcl does not know.`, {hint: 'Kafka knows gzip, snappy, lz4 and zstd.'})
+  if (codec === undefined || codec === 'none') throw new MalformedMessage(`records at offset ${batch.baseOffset} in compression ${batch.compression}, which Kafka does not know`)
   const decompress = decompressors[codec]
   try {
     return await decompress(batch.records)
   } catch (error) {
-    throw new KclError(`Records at offset ${batch.baseOffset} are not valid ${codec} data (${(error as Error).message}).`, {
-      hint: 'The batch may be damaged; `kcl consume --from` a later offset skips it.',
-    })
+    throw new MalformedMessage(`records at offset ${batch.baseOffset} that are not valid ${codec} data (${(error as Error).message})`)
   }
 }
 
@@ -286,26 +309,36 @@ function readVarint(buffer: Buffer): number {
     byte = buffer[cursor++]!
     value = shift < 28 ? value | ((byte & 0x7f) << shift) : value + (byte & 0x7f) * 2 ** shift
     shift += 7
+    if (shift > 63) throw new MalformedMessage('a varint longer than 64 bits in a record')
   } while (byte & 0x80)
   return value < 0x80000000 ? (value >>> 1) ^ -(value & 1) : value % 2 === 0 ? value / 2 : -(value + 1) / 2
 }
 
+/** Where a record's bytes end: its fields may not read past it. */
+let recordEnd = 0
+
 function readBytes(buffer: Buffer): Buffer | null {
   const length = readVarint(buffer)
-  if (length < 0) return null
+  if (length < 0) {
+    if (length === -1) return null
+    throw new MalformedMessage(`a length of ${length} in a record`)
+  }
   cursor += length
+  if (cursor > recordEnd) throw new MalformedMessage(`${length} bytes past the end of a record`)
   return buffer.subarray(cursor - length, cursor)
 }
 
 /**
  * Appends the records of one batch (its decompressed records section) to `out`, skipping offsets below `from`.
- * Timestamps and offsets are plain numbers: exact up to 2^53.
+ * Timestamps and offsets are plain numbers: exact up to 2^53. Every length is checked against the record's.
  */
 export function decodeRecords(batch: BatchView, records: Buffer, topic: string, partition: number, from: number, out: ConsumedRecord[]): void {
   cursor = 0
   for (let i = 0; i < batch.recordCount && cursor < records.length; i++) {
     const length = readVarint(records)
     const end = cursor + length
+    if (length < 0 || end > records.length) throw new MalformedMessage(`a record of ${length} bytes with ${records.length - cursor} left in its batch`)
+    recordEnd = end
     cursor++ // attributes
     const timestampDelta = readVarint(records)
     const offset = batch.baseOffset + readVarint(records)
@@ -316,6 +349,7 @@ export function decodeRecords(batch: BatchView, records: Buffer, topic: string, 
     const key = readBytes(records)
     const value = readBytes(records)
     const headerCount = readVarint(records)
+    if (headerCount < 0 || headerCount > end - cursor) throw new MalformedMessage(`a record with ${headerCount} headers`)
     let headers = NO_HEADERS
     if (headerCount > 0) {
       headers = []
@@ -324,6 +358,7 @@ export function decodeRecords(batch: BatchView, records: Buffer, topic: string, 
         headers.push([name?.toString('utf8') ?? '', readBytes(records) ?? Buffer.alloc(0)])
       }
     }
+    if (cursor > end) throw new MalformedMessage('a record longer than it says')
     cursor = end
     out.push({topic, partition, offset, timestamp: batch.logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + timestampDelta, key, value, headers})
   }
