@@ -12,10 +12,8 @@ export function readTemplate(file: string): string {
   return readPackageFile(`compose-templates/${file}`)
 }
 
-/** The template a cluster of this size starts from; nodes beyond it are added from extra-broker.yaml. */
-export function baseTemplateFor(brokers: number): {file: string; nodes: number} {
-  return brokers >= 3 ? {file: 'three-brokers.yaml', nodes: 3} : {file: 'single-broker.yaml', nodes: 1}
-}
+/** The cluster template: its x-kcl-node block is rendered once per node. */
+const CLUSTER_TEMPLATE = 'cluster.yaml'
 
 /** The values the templates' {{placeholders}} stand for. */
 export function templateValues(spec: ClusterSpec): Record<string, string> {
@@ -32,7 +30,6 @@ export function templateValues(spec: ClusterSpec): Record<string, string> {
     minInsyncReplicas: spec.brokers >= 3 ? '2' : '1',
     secretsVolume: secretsVolumeName(spec),
   }
-  for (let id = 1; id <= spec.brokers; id++) values[`port${id}`] = String(hostPort(spec, id))
   return values
 }
 
@@ -56,19 +53,25 @@ function parseTemplate(file: string): {[key: string]: Yaml} {
   return parse(readTemplate(file), {merge: true}) as {[key: string]: Yaml}
 }
 
+/** What differs between a controller node (a voter of the KRaft quorum) and a broker-only node. */
+function nodeValues(spec: ClusterSpec, values: Record<string, string>, nodeId: number): Record<string, string> {
+  const controller = controllerIds(spec).includes(nodeId)
+  return {
+    ...values,
+    nodeId: String(nodeId),
+    nodePort: String(hostPort(spec, nodeId)),
+    processRoles: controller ? 'broker,controller' : 'broker',
+    listeners: controller ? 'CONTROLLER://:9093,DOCKER://:19092,HOST://:9092' : 'DOCKER://:19092,HOST://:9092',
+  }
+}
+
 /** The compose file for a cluster, as an object. */
 export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant): ComposeFile {
   const values = templateValues(spec)
-  const base = baseTemplateFor(spec.brokers)
-  const parsed = parseTemplate(base.file)
-  const compose = Object.fromEntries(
-    Object.entries(fill(parsed, values, base.file) as {[key: string]: Yaml}).filter(([key]) => !key.startsWith('x-kcl-')),
-  ) as ComposeFile
-
-  const extra = parseTemplate('extra-broker.yaml').service
-  for (let nodeId = base.nodes + 1; nodeId <= spec.brokers; nodeId++) {
-    const nodeValues = {...values, nodeId: String(nodeId), nodePort: String(hostPort(spec, nodeId))}
-    compose.services[`kafka-${nodeId}`] = fill(extra, nodeValues, 'extra-broker.yaml')
+  const {'x-kcl-node': node, ...rest} = parseTemplate(CLUSTER_TEMPLATE)
+  const compose = {services: {}, ...(fill(rest, values, CLUSTER_TEMPLATE) as {[key: string]: Yaml}), volumes: {}} as ComposeFile
+  for (let nodeId = 1; nodeId <= spec.brokers; nodeId++) {
+    compose.services[`kafka-${nodeId}`] = fill(node as Yaml, nodeValues(spec, values, nodeId), CLUSTER_TEMPLATE)
     compose.volumes[`kafka-${nodeId}-data`] = {labels: {'com.kcl.cluster': spec.name}}
   }
 
@@ -103,8 +106,7 @@ function secure(compose: ComposeFile, spec: ClusterSpec, values: Record<string, 
 
 /** The compose file for a cluster, as the YAML kcl writes and `kcl up --dry-run` prints. */
 export function renderCompose(spec: ClusterSpec, variant: ComposeVariant): string {
-  const base = baseTemplateFor(spec.brokers).file
-  const origin = (spec.brokers === 1 || spec.brokers === 3 ? base : `${base} + extra-broker.yaml`) + (spec.ui ? ` + ui-${spec.ui}.yaml` : '')
+  const origin = CLUSTER_TEMPLATE + (spec.ui ? ` + ui-${spec.ui}.yaml` : '') + (securityOf(spec) === 'plaintext' ? '' : ' + security.yaml')
   return (
     `# Rendered by kcl from compose-templates/${origin} for cluster "${spec.name}" (${spec.brokers} broker(s)).\n` +
     `# kcl rewrites this file on \`kcl up\`; change the cluster with kcl's flags rather than by editing it.\n` +

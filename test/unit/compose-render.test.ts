@@ -50,6 +50,16 @@ describe('compose rendering', () => {
     }
   })
 
+  it('renders every node from the one node template: nodes differ only in what is their own', () => {
+    const rendered = services(spec({brokers: 5}))
+    const own = ['KAFKA_NODE_ID', 'KAFKA_ADVERTISED_LISTENERS', 'KAFKA_PROCESS_ROLES', 'KAFKA_LISTENERS']
+    const shared = (node: Service) => Object.fromEntries(Object.entries(node.environment).filter(([key]) => !own.includes(key)))
+    for (const node of Object.values(rendered)) assert.deepEqual(shared(node), shared(rendered['kafka-1']!))
+    assert.equal(rendered['kafka-4']?.environment.KAFKA_LISTENERS, 'DOCKER://:19092,HOST://:9092', 'a broker-only node has no controller listener')
+    assert.equal(rendered['kafka-4']?.labels['com.kcl.roles'], 'broker')
+    assert.equal(rendered['kafka-3']?.labels['com.kcl.roles'], 'broker,controller')
+  })
+
   it("mounts tmpfs over the image's other declared volumes, so removed containers leave no anonymous volumes", () => {
     for (const brokers of [1, 3, 4]) {
       for (const [name, node] of Object.entries(services(spec({brokers})))) {
