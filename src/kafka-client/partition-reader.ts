@@ -219,7 +219,10 @@ export function readWithoutGroup(cluster: Cluster, request: ConsumeRequest): Con
     await request.onAssignment(wanted)
     await readPartitions(cluster, request.topic, positions, request, stopController.signal)
   }
-  const finished = run()
+  // Stopping closes the connections under whatever request is out: not a failure.
+  const finished = run().catch((error: unknown) => {
+    if (!stopController.signal.aborted) throw error
+  })
   finished.catch(() => {})
   return {
     finished,

@@ -2,7 +2,7 @@ import type {Writable} from 'node:stream'
 import {usageError} from '../errors.ts'
 import type {ConsumedRecord, GroupProtocol, KafkaClient} from './client.ts'
 import {parsePosition, resolvePosition} from './positions.ts'
-import {compileFormat, formatText, toJsonRecord} from './records.ts'
+import {compileFormat, formatText, toJsonRecord, valueLines} from './records.ts'
 import {requireTopic} from './topics.ts'
 
 export type OutputFormat = 'text' | 'json' | 'raw'
@@ -91,22 +91,9 @@ export function validateConsumeOptions(options: ConsumeOptions): void {
 export async function consume(client: KafkaClient, options: ConsumeOptions): Promise<ConsumeResult> {
   validateConsumeOptions(options)
   const render = renderer(options.output, options.format)
-  // One write per fetched batch; raw values are copied once into a single buffer.
-  const renderAll = (records: ConsumedRecord[]): string | Buffer => {
-    if (options.output !== 'raw' || options.format !== undefined) return records.map(render).join('')
-    let size = records.length
-    for (const record of records) size += record.value?.length ?? 0
-    const out = Buffer.allocUnsafe(size)
-    let at = 0
-    for (const record of records) {
-      if (record.value !== null) {
-        out.set(record.value, at)
-        at += record.value.length
-      }
-      out[at++] = 0x0a
-    }
-    return out
-  }
+  // One write per fetched batch; values are copied once into a single buffer.
+  const renderAll = (records: ConsumedRecord[]): string | Buffer =>
+    options.output === 'json' || options.format !== undefined ? records.map(render).join('') : valueLines(records, options.output)
   const position = parsePosition(options.from, '--from', {allowLast: true})
   const partitions = await requireTopic(client, options.topic)
   if (options.partition !== undefined && options.partition >= partitions.length) {

@@ -195,6 +195,20 @@ describe('the partition reader, against a fake broker', () => {
     assert.deepEqual(read.map((r) => r.value?.toString()), ['from the new leader'])
   })
 
+  it('stopped as soon as it is assigned (an empty topic read to its end), it finishes without an error', async () => {
+    const fake = await broker()
+    fake.on(Metadata, async () => {
+      await sleep(20) // the stop closes the connection under this request
+      return metadataFor(fake, {t: 1})
+    })
+    const reader = await client(fake.address)
+    let stop: () => Promise<void> = async () => {}
+    const session = await reader.consume({topic: 't', fromBeginning: true, startOffsets: new Map([[0, 0]]), onAssignment: () => void stop(), onRecords: async (r) => r.length})
+    stop = () => session.stop()
+    await stop()
+    await session.finished
+  })
+
   it('refuses an answer whose records end before the offset asked for, instead of asking forever', async () => {
     const fake = await broker()
     fake.on(Metadata, () => metadataFor(fake, {t: 1}))

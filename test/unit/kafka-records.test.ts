@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {Readable} from 'node:stream'
 import {describe, it} from 'node:test'
 import type {ConsumedRecord} from '../../src/kafka/client.ts'
-import {compileFormat, encodeBytes, formatText, parseHeader, parseJsonRecord, readLines, toJsonRecord} from '../../src/kafka/records.ts'
+import {compileFormat, encodeBytes, formatText, parseHeader, parseJsonRecord, readLines, toJsonRecord, valueLines} from '../../src/kafka/records.ts'
 
 const record = (overrides: Partial<ConsumedRecord> = {}): ConsumedRecord => ({
   topic: 'Delivery',
@@ -86,6 +86,12 @@ describe('text output', () => {
     assert.equal(formatText(record()), 'hello\n')
     assert.equal(formatText(record({value: Buffer.from([0xff])})), 'base64:/w==\n')
     assert.equal(formatText(record({value: null})), '(null)\n')
+  })
+
+  it('writes many records as one buffer, as the renderer writes each (raw and text)', () => {
+    const records = [record(), record({value: Buffer.from([0xff, 0x00])}), record({value: null}), record({value: Buffer.alloc(0)}), record({value: Buffer.from('é ✓')})]
+    assert.equal(valueLines(records, 'text').toString('utf8'), records.map(formatText).join(''))
+    assert.deepEqual(valueLines(records, 'raw'), Buffer.concat(records.flatMap((r) => [r.value ?? Buffer.alloc(0), Buffer.from('\n')])))
   })
 
   it('fills --format templates and ends each record with a newline', () => {
