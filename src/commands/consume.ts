@@ -8,7 +8,7 @@ export default class Consume extends KclCommand {
   static summary = 'Print the records of a topic, as a member of a consumer group or on your own.'
   static description = `With --group, the group's committed offsets are used and committed, and the partitions this consumer gets are shown on stderr as they change: run it twice to watch the group split the partitions. Without --group kcl reads the partitions directly, like kcat: no group is joined and nothing is committed. Ctrl-C leaves cleanly.
 
---output json prints one object per line: topic, partition, offset, timestamp, key, value, headers; text as UTF-8, anything else as {"base64": "…"}. --format fields: ${FORMAT_HELP}.`
+--output json prints one object per line: topic, partition, offset, timestamp, key, value, headers (a list of [name, value] pairs, in order); text as UTF-8, anything else as {"base64": "…"}. --format fields: ${FORMAT_HELP}.`
   static examples = [
     {description: 'Everything in the topic, then keep waiting', command: '<%= config.bin %> consume weather-updates'},
     {description: 'As consumer group "1"', command: '<%= config.bin %> consume Delivery --group 1'},

@@ -1,4 +1,5 @@
 import {setTimeout as sleep} from 'node:timers/promises'
+import {ExitCode, KclError} from '../errors.ts'
 import type {ConsumedRecord, ConsumeRequest, ConsumeSession} from '../kafka/client.ts'
 import type {Cluster, PartitionState} from './cluster.ts'
 import {ConnectionError, ProtocolViolation, type BrokerConnection} from './connection.ts'
@@ -6,7 +7,7 @@ import {KafkaProtocolError, OFFSET_OUT_OF_RANGE, isRetriable, retryDelay} from '
 import {Fetch, type FetchResponsePartitionData} from './protocol/messages/index.ts'
 import {MalformedMessage} from './protocol/primitives.ts'
 import {batchRecords, decodeRecords, splitBatches, type BatchView} from './protocol/record-batch.ts'
-import {retrying} from './retry.ts'
+import {RETRY_BUDGET_MS, retrying} from './retry.ts'
 
 /**
  * Reads partitions: Fetch from each partition's leader, and while the records of one answer are decoded and
@@ -45,7 +46,12 @@ export async function readPartitions(cluster: Cluster, topic: string, positions:
   // Leaders, asked again while brokers come and go (a failover): only what lasts ends the read.
   const leaders = (): Promise<PartitionState[]> => retrying(cluster, () => cluster.topicPartitions(topic), {signal})
   let layout = await leaders()
+  let leaderlessSince: number | undefined
   for (let attempt = 0; !isStopped(); attempt++) {
+    // A partition without a leader is waited for as long as any retry, then the read fails with one clear line.
+    const leaderless = [...positions.keys()].find((partition) => (layout[partition]?.leader ?? -1) < 0)
+    if (leaderless === undefined) leaderlessSince = undefined
+    else if (performance.now() - (leaderlessSince ??= performance.now()) > RETRY_BUDGET_MS) throw noLeader(topic, leaderless)
     try {
       const byLeader = Map.groupBy(positions.keys(), (partition) => layout[partition]?.leader ?? -1)
       if (byLeader.has(-1)) throw new Relocate()
@@ -69,6 +75,13 @@ export async function readPartitions(cluster: Cluster, topic: string, positions:
     if (isStopped()) return
     layout = await leaders()
   }
+}
+
+function noLeader(topic: string, partition: number): KclError {
+  return new KclError(`Partition ${topic}[${partition}] has had no leader for ${RETRY_BUDGET_MS / 1000} s; kcl stopped waiting for it.`, {
+    hint: `\`kcl topic describe ${topic}\` shows its replicas; start the brokers that hold them (\`kcl status\`).`,
+    exitCode: ExitCode.environment,
+  })
 }
 
 /** Fetches the partitions one leader owns until stopped; throws Relocate when they need another leader. */

@@ -47,13 +47,13 @@ export function streamSink(stream: Writable): RecordSink {
   })
   return {
     closed,
-    // A write to a closed pipe never drains: settle with `closed` instead.
+    // Handed on means written: the write's callback came without an error. A pipe closed meanwhile (`| head`)
+    // answers EPIPE there, and what it could not take is not counted, so a group does not commit it.
     write: (chunk) =>
       Promise.race([
         closed.then(() => false),
         new Promise<boolean>((resolve) => {
-          if (stream.write(chunk)) resolve(true)
-          else stream.once('drain', () => resolve(true))
+          stream.write(chunk, (error) => resolve(!error))
         }),
       ]),
   }
@@ -99,6 +99,8 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
   if (options.partition !== undefined && options.partition >= partitions.length) {
     throw usageError(`Topic "${options.topic}" has partitions 0 to ${partitions.length - 1}; there is no partition ${options.partition}.`)
   }
+  const leaderless = partitions.filter((p) => p.leader < 0 && (options.partition === undefined || p.partition === options.partition))
+  if (leaderless.length > 0) options.notice(`${describePartitions(options.topic, leaderless.map((p) => p.partition))} without a leader: waiting up to 30 s for one`)
   const ranges = await client.topicOffsets(options.topic)
   const ends = new Map(ranges.map((r) => [r.partition, r.high]))
   const lows = new Map(ranges.map((r) => [r.partition, r.low]))

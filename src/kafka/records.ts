@@ -17,8 +17,11 @@ export interface JsonRecord {
   timestamp: number
   key: EncodedBytes
   value: EncodedBytes
-  /** Header key → value; a key that repeats has an array of values, in order. */
-  headers: Record<string, EncodedBytes | EncodedBytes[]>
+  /**
+   * [name, value] pairs in the record's order: names are data, never an object's keys ("constructor" and
+   * "__proto__" included), and a name that repeats keeps each value where it was.
+   */
+  headers: [string, EncodedBytes][]
 }
 
 export function encodeBytes(bytes: Buffer | null): EncodedBytes {
@@ -27,14 +30,7 @@ export function encodeBytes(bytes: Buffer | null): EncodedBytes {
 }
 
 export function toJsonRecord(record: ConsumedRecord): JsonRecord {
-  // A Map, then own properties: header names are data ("constructor" and "__proto__" included), never an object's own keys.
-  const byName = new Map<string, EncodedBytes[]>()
-  for (const [key, value] of record.headers) {
-    const values = byName.get(key)
-    if (values) values.push(encodeBytes(value))
-    else byName.set(key, [encodeBytes(value)])
-  }
-  const headers = Object.fromEntries([...byName].map(([key, values]) => [key, values.length === 1 ? values[0]! : values]))
+  const headers = record.headers.map(([key, value]): [string, EncodedBytes] => [key, encodeBytes(value)])
   return {
     topic: record.topic,
     partition: record.partition,
@@ -71,18 +67,32 @@ export function parseJsonRecord(text: string, line: number): OutgoingRecord {
   }
   const object = parsed as Record<string, unknown>
   if (!('value' in object)) throw usageError(`Line ${line} has no "value".`, 'Give "value" (null for a tombstone).')
-  const headers: RecordHeader[] = []
-  if (object.headers !== undefined && object.headers !== null) {
-    if (typeof object.headers !== 'object' || Array.isArray(object.headers)) {
-      throw usageError(`Line ${line}: "headers" must be an object of header names to values.`)
-    }
-    for (const [key, value] of Object.entries(object.headers as Record<string, unknown>)) {
-      for (const one of Array.isArray(value) ? value : [value]) {
-        headers.push([key, decodeBytes(one, `header "${key}"`, line) ?? Buffer.alloc(0)])
-      }
-    }
-  }
+  const headers = parseJsonHeaders(object.headers, line)
   return {key: decodeBytes(object.key, '"key"', line), value: decodeBytes(object.value, '"value"', line), headers}
+}
+
+const HEADERS_HINT = 'Give "headers" as [["name", "value"], …], as `kcl consume --output json` writes them.'
+
+/**
+ * "headers" of a JSON line: [name, value] pairs as consume writes them (any name, repeats in order), rpk's
+ * {"key": …, "value": …} objects, or the older {name: value or [values]} object.
+ */
+function parseJsonHeaders(headers: unknown, line: number): RecordHeader[] {
+  if (headers === undefined || headers === null) return []
+  const header = (name: unknown, value: unknown): RecordHeader => {
+    if (typeof name !== 'string') throw usageError(`Line ${line}: a header name must be a string.`, HEADERS_HINT)
+    return [name, decodeBytes(value, `header "${name}"`, line) ?? Buffer.alloc(0)]
+  }
+  if (Array.isArray(headers)) {
+    return headers.map((entry: unknown) => {
+      if (Array.isArray(entry) && entry.length === 2) return header(entry[0], entry[1])
+      if (typeof entry === 'object' && entry !== null && !Array.isArray(entry) && 'key' in entry) return header((entry as {key: unknown}).key, (entry as {value?: unknown}).value)
+      throw usageError(`Line ${line}: each header must be a [name, value] pair.`, HEADERS_HINT)
+    })
+  }
+  if (typeof headers !== 'object') throw usageError(`Line ${line}: "headers" must be a list of [name, value] pairs.`, HEADERS_HINT)
+  // Object.entries reads own properties only: a "__proto__" key JSON.parse made is one of them.
+  return Object.entries(headers as Record<string, unknown>).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one) => header(name, one)))
 }
 
 /** `--header k=v`: the key is everything before the first "=". */

@@ -193,8 +193,8 @@ describe('interop with kcat', () => {
     assert.deepEqual(
       records.map((r) => [r.key, r.value, r.headers]),
       [
-        ['key-a', 'hello from kcat', {source: 'kcat', n: '1'}],
-        ['key-b', {base64: binary.toString('base64')}, {source: 'kcat', n: '1'}],
+        ['key-a', 'hello from kcat', [['source', 'kcat'], ['n', '1']]],
+        ['key-b', {base64: binary.toString('base64')}, [['source', 'kcat'], ['n', '1']]],
       ],
     )
     // Reading without --group joins no group, so none is left behind.
@@ -296,10 +296,10 @@ describe('consume --output json | produce --input json', () => {
     await run(['topic', 'create', 'rt-source', '--partitions', '2', ...B1])
     await run(['topic', 'create', 'rt-copy', '--partitions', '2', ...B1])
     const lines = [
-      {key: 'a', value: 'first', headers: {h: ['1', '2']}},
-      {key: null, value: {base64: 'AAEC/w=='}, headers: {bin: {base64: 'gA=='}}},
-      {key: 'c', value: null, headers: {}},
-      {key: 'd', value: 'ünïcödé', headers: {}},
+      {key: 'a', value: 'first', headers: [['h', '1'], ['constructor', 'x'], ['h', '2'], ['__proto__', 'y']]},
+      {key: null, value: {base64: 'AAEC/w=='}, headers: [['bin', {base64: 'gA=='}]]},
+      {key: 'c', value: null, headers: []},
+      {key: 'd', value: 'ünïcödé', headers: []},
     ]
     assert.equal((await run(['produce', 'rt-source', '--input', 'json', ...B1], lines.map((l) => JSON.stringify(l)).join('\n'))).exitCode, 0)
     const exported = await run(['consume', 'rt-source', '--output', 'json', '--exit-at-end', ...B1])

@@ -86,10 +86,7 @@ function pretty(value: JsonRecord['value']): string {
   return value
 }
 
-const headerText = (headers: JsonRecord['headers']): string =>
-  Object.entries(headers)
-    .flatMap(([key, values]) => (Array.isArray(values) ? values : [values]).map((v) => `${key}=${pretty(v)}`))
-    .join('\n')
+const headerText = (headers: JsonRecord['headers']): string => headers.map(([key, value]) => `${key}=${pretty(value)}`).join('\n')
 
 const RECORD_COUNT = 10
 
