@@ -137,6 +137,9 @@ export class KclKafkaClient implements KafkaClient {
           get unanswered() {
             return stream.unanswered
           },
+          get uncertain() {
+            return stream.uncertain
+          },
         }
       },
     }

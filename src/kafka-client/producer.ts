@@ -95,14 +95,21 @@ class WireProducer implements RecordProducer {
     const results: ProducedBatch[] = []
     let pending = batches
     for (let attempt = 0; ; attempt++) {
-      const answers = await this.turn(async () => {
-        await encoded
-        if (attempt > 0) {
-          await sleep(retryDelay(attempt - 1))
-          this.layouts.delete(topic)
-        }
-        return this.write(topic, pending, await this.layout(topic))
-      })
+      let answers: Promise<number>[]
+      try {
+        answers = await this.turn(async () => {
+          await encoded
+          if (attempt > 0) {
+            await sleep(retryDelay(attempt - 1))
+            this.layouts.delete(topic)
+          }
+          return this.write(topic, pending, await this.layout(topic))
+        })
+      } catch (error) {
+        // The leaders could not be asked (a broker restarting): retried like a send, within the same budget.
+        if (retriable(error) && performance.now() < deadline) continue
+        throw error
+      }
       const failed: PartitionBatch[] = []
       let lastError: unknown
       for (const [index, answer] of (await Promise.allSettled(answers)).entries()) {
@@ -239,6 +246,7 @@ class Stream implements RecordStream {
   private lastKeyPartition = 0
   acknowledged = 0
   unanswered = 0
+  uncertain = 0
 
   private readonly producer: WireProducer
   private readonly topic: string
@@ -311,6 +319,8 @@ class Stream implements RecordStream {
       },
       (error: unknown) => {
         this.unanswered -= records.count
+        // Refused by the broker: not written. Lost on the way (no answer): may or may not be.
+        if (!(error instanceof KafkaProtocolError)) this.uncertain += records.count
         this.failure ??= error
       },
     )

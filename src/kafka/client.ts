@@ -168,6 +168,8 @@ export interface RecordStream {
   readonly acknowledged: number
   /** Records sent and not answered yet. */
   readonly unanswered: number
+  /** Records whose send failed without the broker's answer (a connection lost): they may or may not be in the topic. */
+  readonly uncertain: number
 }
 
 export interface ConsumedRecord {

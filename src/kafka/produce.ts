@@ -102,9 +102,13 @@ export function recordBuilder(request: Pick<ProduceRequest, 'input' | 'key' | 'k
  * Kafka really holds.
  */
 async function failed(stream: RecordStream, error: unknown): Promise<never> {
-  if (!(error instanceof KclError) || stream.acknowledged === 0 || /messages? before it (was|were) produced/.test(error.message)) throw error
-  const before = stream.acknowledged
-  throw new KclError(`${error.message.replace(/\.$/, '')} (${before === 1 ? '1 message before it was' : `${before} messages before it were`} produced).`, {hint: error.hint, exitCode: error.exitCode})
+  const {acknowledged, uncertain} = stream
+  if (!(error instanceof KclError) || (acknowledged === 0 && uncertain === 0) || /messages? before it (was|were) produced/.test(error.message)) throw error
+  const counts = [
+    `${acknowledged === 1 ? '1 message before it was' : `${acknowledged} messages before it were`} produced`,
+    ...(uncertain > 0 ? [`${uncertain} more sent without an answer may or may not be in the topic`] : []),
+  ]
+  throw new KclError(`${error.message.replace(/\.$/, '')} (${counts.join('; ')}).`, {hint: error.hint, exitCode: error.exitCode})
 }
 
 function tooLarge(size: number, limit: number, where: string, topic: string, unfinished = false): KclError {
