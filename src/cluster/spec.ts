@@ -130,11 +130,20 @@ export function kafkaVersionImage(version: string, env: NodeJS.ProcessEnv = proc
   return image
 }
 
+/** KCL_KAFKA_IMAGE, checked as --image is: for a new cluster and for one that exists alike. */
+export function imageFromEnvironment(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const image = env.KCL_KAFKA_IMAGE
+  if (!image) return undefined
+  if (!IMAGE_REFERENCE.test(image)) {
+    throw usageError(`KCL_KAFKA_IMAGE="${image}" is not a Docker image reference.`, `Set it to something like ${DEFAULT_IMAGE}, or unset it.`)
+  }
+  return image
+}
+
 /** A new spec from what the user asked for, with kcl's defaults for the rest. */
 export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = process.env): ClusterSpec {
   validateSpecRequest(request)
-  const image = request.image ?? env.KCL_KAFKA_IMAGE ?? DEFAULT_IMAGE
-  if (request.image === undefined && env.KCL_KAFKA_IMAGE) validateSpecRequest({image})
+  const image = request.image ?? imageFromEnvironment(env) ?? DEFAULT_IMAGE
   return {
     name: request.name ?? DEFAULT_CLUSTER_NAME,
     brokers: request.brokers ?? 1,

@@ -12,6 +12,7 @@ import {
   dockerNetworkName,
   hostBootstrapServers,
   hostPort,
+  imageFromEnvironment,
   newClusterSpec,
   nodeIds,
   WEB_UIS,
@@ -74,7 +75,7 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
   if (saved) {
     spec = {...saved}
     for (const key of OVERRIDABLE) if (request[key] !== undefined) (spec as unknown as Record<string, unknown>)[key] = request[key]
-    if (request.image === undefined && process.env.KCL_KAFKA_IMAGE) spec.image = process.env.KCL_KAFKA_IMAGE
+    if (request.image === undefined) spec.image = imageFromEnvironment() ?? spec.image
     delete spec.ui
     delete spec.uiPort
     Object.assign(spec, webUi(request, saved))

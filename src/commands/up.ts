@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
 import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
+import {validateWaitSeconds} from '../cluster/wait-limit.ts'
 import {currentPrefix} from '../ui/invocation.ts'
 import {progressMode, runProgress} from '../ui/progress.ts'
 
@@ -29,7 +30,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       helpValue: 'VERSION',
     }),
     port: Flags.integer({char: 'p', description: `host port of broker 1; broker n gets port + n - 1 [default: ${DEFAULT_BASE_PORT}]`, helpValue: 'PORT'}),
-    expose: Flags.boolean({description: 'publish broker ports on all network interfaces, not only 127.0.0.1'}),
+    expose: Flags.boolean({description: 'publish broker ports on all network interfaces, not only 127.0.0.1; --no-expose goes back to 127.0.0.1 only', allowNo: true}),
     heap: Flags.string({description: `Java heap per broker [default: ${DEFAULT_HEAP}]`, helpValue: 'SIZE'}),
     ui: Flags.option({
       options: [...(Object.keys(WEB_UIS) as WebUi[]), 'none'] as const,
@@ -48,12 +49,13 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
 
   async run(): Promise<UpResult | {composeFile: string}> {
     const {flags} = await this.parse(Up)
+    validateWaitSeconds(flags.timeout)
     const request = {
       name: flags.name,
       brokers: flags.brokers,
       basePort: flags.port,
       image: flags['kafka-version'] === undefined ? flags.image : kafkaVersionImage(flags['kafka-version']),
-      expose: flags.expose || undefined,
+      expose: flags.expose,
       heap: flags.heap,
       ui: flags.ui,
       uiPort: flags['ui-port'],

@@ -9,6 +9,10 @@ export type Position =
   | {kind: 'last'; count: number}
   | {kind: 'timestamp'; timestamp: number}
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
+/** 9999-12-31T23:59:59.999Z: later timestamps are no date a record has. */
+const LATEST_TIMESTAMP = 253_402_300_799_999
+
 export function parsePosition(text: string, flag: string, options: {allowLast: boolean}): Position {
   const value = text.trim()
   if (value === 'beginning' || value === 'earliest' || value === 'start' || value === 'oldest') return {kind: 'beginning'}
@@ -17,9 +21,10 @@ export function parsePosition(text: string, flag: string, options: {allowLast: b
   if (options.allowLast && /^-\d+$/.test(value) && value !== '-0') return {kind: 'last', count: Number(value.slice(1))}
   if (value.startsWith('@')) {
     const rest = value.slice(1)
-    const timestamp = /^\d+$/.test(rest) ? Number(rest) : Date.parse(rest)
-    if (Number.isFinite(timestamp)) return {kind: 'timestamp', timestamp}
-    throw usageError(`${flag} ${text}: "${rest}" is not a timestamp.`, 'Use milliseconds since the epoch or an ISO date, e.g. @2024-05-01T12:00:00Z.')
+    // Date.parse alone takes "-5" or " 5" for dates: only digits (ms) or an ISO date, from 1970 to the year 9999.
+    const timestamp = /^\d{1,15}$/.test(rest) ? Number(rest) : ISO_DATE.test(rest) ? Date.parse(rest) : NaN
+    if (Number.isFinite(timestamp) && timestamp >= 0 && timestamp <= LATEST_TIMESTAMP) return {kind: 'timestamp', timestamp}
+    throw usageError(`${flag} ${text}: "${rest}" is not a timestamp from 1970 to 9999.`, 'Use milliseconds since the epoch or an ISO date, e.g. @2024-05-01T12:00:00Z.')
   }
   const forms = options.allowLast ? 'beginning, end, an offset, -N (the last N records) or @TIMESTAMP' : 'earliest, latest, an offset or @TIMESTAMP'
   throw usageError(`${flag} "${text}" is not a position.`, `Use ${forms}.`)

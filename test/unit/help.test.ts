@@ -260,7 +260,7 @@ describe('kcl\'s own help', () => {
     const helps = [renderRootHelp(kcl, plain), ...['topic', 'group', 'cluster', 'broker', 'profile'].map((topic) => renderTopicHelp(kcl, topic, plain))]
     for (const [id, command] of Object.entries(manifest.commands)) {
       const help = renderCommandHelp(kcl, id, plain)
-      for (const flag of Object.values(command.flags).filter((flag) => !flag.hidden)) assert.match(help, new RegExp(` --${flag.name}[= ]`), `${id} --${flag.name}`)
+      for (const flag of Object.values(command.flags).filter((flag) => !flag.hidden)) assert.match(help, new RegExp(` --(\\[no-\\])?${flag.name}[= ]`), `${id} --${flag.name}`)
       helps.push(help)
     }
     for (const help of helps) assert.deepEqual(help.split('\n').filter((line) => line.length > 80), [])

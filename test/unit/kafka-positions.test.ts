@@ -17,6 +17,11 @@ describe('positions', () => {
     assert.throws(() => parsePosition('middle', '--from', {allowLast: true}), /--from "middle" is not a position/)
     assert.throws(() => parsePosition('-5', '--to', {allowLast: false}), /--to "-5" is not a position/)
     assert.throws(() => parsePosition('@yesterday', '--from', {allowLast: true}), /not a timestamp/)
+    for (const absurd of ['@99999999999999999999', '@9007199254740993', '@-5', '@ 5', '@1e3', '@10000-01-01', '@275760-09-13', '@2024-13-45', '@']) {
+      assert.throws(() => parsePosition(absurd, '--from', {allowLast: true}), /is not a timestamp from 1970 to 9999/, absurd)
+    }
+    assert.deepEqual(parsePosition('@9999-12-31', '--from', {allowLast: true}), {kind: 'timestamp', timestamp: Date.UTC(9999, 11, 31)})
+    assert.deepEqual(parsePosition('@2024-05-01 12:00', '--from', {allowLast: true}), {kind: 'timestamp', timestamp: Date.parse('2024-05-01 12:00')})
   })
   it('resolves per partition, clamped to the log', async () => {
     const client = {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {resolveClusterName} from '../../cluster/resolve.ts'
 import {DEFAULT_RESTORE_TIMEOUT_SECONDS, planRestore, restoreSteps, type RestoreResult} from '../../cluster/restore.ts'
+import {validateWaitSeconds} from '../../cluster/wait-limit.ts'
 import {clusterNameFlag} from '../../flags.ts'
 import {renderRestore} from '../../ui/failover-report.ts'
 import {progressMode, runProgress} from '../../ui/progress.ts'
@@ -17,12 +18,13 @@ export default class ClusterRestore extends KclCommand {
   static enableJsonFlag = true
   static flags = {
     name: clusterNameFlag,
-    timeout: Flags.integer({description: 'seconds to wait until every partition is in sync', default: DEFAULT_RESTORE_TIMEOUT_SECONDS, helpValue: 'S', min: 1}),
+    timeout: Flags.integer({description: 'seconds to wait until every partition is in sync', default: DEFAULT_RESTORE_TIMEOUT_SECONDS, helpValue: 'S'}),
   }
 
   async run(): Promise<RestoreResult> {
     const {flags} = await this.parse(ClusterRestore)
-    const plan = await planRestore(await resolveClusterName(flags.name), flags.timeout)
+    const timeout = validateWaitSeconds(flags.timeout)
+    const plan = await planRestore(await resolveClusterName(flags.name), timeout)
     const {steps, result} = restoreSteps(plan)
     await runProgress(steps, progressMode(this.jsonEnabled()))
     const done = result()
