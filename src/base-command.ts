@@ -1,6 +1,6 @@
 import {Command, Errors} from '@oclif/core'
-import {onKafka, type ConnectionFlagValues} from './cluster/connect.ts'
-import {resolveConnection, type ResolvedConnection} from './profile/resolve.ts'
+import {onKafka, type ConnectionFlagValues} from './connection/connect.ts'
+import {resolveConnection, type ResolvedConnection} from './connection/resolve.ts'
 import {KclError} from './errors.ts'
 import type {KafkaClient} from './kafka/client.ts'
 import {askSecret} from './ui/prompt.ts'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {SASL_MECHANISMS} from './kafka/security.ts'
-import type {ConnectionFlagValues} from './profile/resolve.ts'
+import type {ConnectionFlagValues} from './profile/flag-settings.ts'
 
 /** Flags shared by many commands, declared once so they read the same everywhere. */
 export const clusterNameFlag = Flags.string({

@@ -4,7 +4,7 @@
  * produce.ts and consume.ts for the actions and the records a page shows. New kinds of groups or connection
  * profiles are added here.
  */
-import type {ResolvedConnection} from '../profile/resolve.ts'
+import type {ResolvedConnection} from '../connection/resolve.ts'
 import {hostPort, nodeIds} from '../cluster/spec.ts'
 import {clusterContainers} from '../docker/containers.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'

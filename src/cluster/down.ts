@@ -32,7 +32,7 @@ export async function downCluster(name: string, options: {volumes: boolean}): Pr
   if (spec) {
     const compose = await detectCompose()
     const file = composeFilePath(name)
-    if (!existsSync(file)) await saveCluster(spec, (await import('../compose/render.ts')).renderCompose(spec, compose.variant))
+    if (!existsSync(file)) await saveCluster(spec, (await import('./compose-file.ts')).renderCompose(spec, compose.variant))
     await runCompose(compose, {name: composeProjectName(name), file}, ['down', ...(options.volumes ? ['--volumes'] : [])], {timeoutMs: 180_000})
   }
   const leftovers = (await clusterContainers(name)).map((c) => c.id)

@@ -33,16 +33,3 @@ export async function requireSpec(name: string): Promise<ClusterSpec> {
   }
   return spec
 }
-
-const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?):\d{1,5}$/
-
-/** Splits and checks a comma-separated host:port list, as given to -b or KCL_BOOTSTRAP_SERVER. */
-export function parseBootstrapServers(value: string, source: string): string[] {
-  const servers = value.split(',').map((s) => s.trim()).filter(Boolean)
-  const port = (server: string): number => Number(server.slice(server.lastIndexOf(':') + 1))
-  const bad = servers.find((s) => !HOST_PORT.test(s) || port(s) < 1 || port(s) > 65535)
-  if (servers.length === 0 || bad !== undefined) {
-    throw usageError(`${source} must be host:port[,host:port…]${bad === undefined ? '' : `; "${bad}" is not`}.`, 'For example -b localhost:9092.')
-  }
-  return servers
-}

@@ -1,17 +1,8 @@
 import {mkdir, readFile, readdir, rm, writeFile} from 'node:fs/promises'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {KclError} from '../errors.ts'
+import {kclHome} from '../home.ts'
 import {validateClusterName, type ClusterSpec} from './spec.ts'
-
-/**
- * Where kcl keeps each cluster's rendered compose file and spec: $KCL_HOME, else $XDG_DATA_HOME/kcl,
- * else ~/.local/share/kcl. Data lives in Docker volumes, not here.
- */
-export function kclHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KCL_HOME) return env.KCL_HOME
-  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'kcl')
-}
 
 export function clusterDir(name: string, env?: NodeJS.ProcessEnv): string {
   return join(kclHome(env), 'clusters', validateClusterName(name))

@@ -1,6 +1,5 @@
 import {detectCompose, runCompose, type ComposeTool} from '../docker/compose.ts'
 import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
-import {preflight} from '../doctor/preflight.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka-client/index.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
@@ -55,6 +54,12 @@ export interface UpResult {
   security: SecurityMode
 }
 
+/**
+ * Throws what stops this machine from running the cluster (Docker, compose, names, ports). The doctor owns these
+ * checks and sits above the cluster code (it reads saved clusters), so the caller hands its pre-flight in.
+ */
+export type Preflight = (spec: ClusterSpec) => Promise<void>
+
 const OVERRIDABLE = ['basePort', 'image', 'expose', 'heap', 'security'] as const
 
 /**
@@ -85,7 +90,7 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
   // A dry run must work without Docker: render for compose v2 when none can be found.
   const compose = options.dryRun ? await detectCompose().catch(() => undefined) : await detectCompose()
   // yaml (through the renderer) is loaded only by the commands that write compose files.
-  const {renderCompose} = await import('../compose/render.ts')
+  const {renderCompose} = await import('./compose-file.ts')
   return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, saved}
 }
 
@@ -179,7 +184,7 @@ async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<vo
  * The steps of `kcl up` and, once they have run, what to tell the user. Steps: write the compose file,
  * start the containers, then per broker wait until it serves, then the quorum and a client round trip.
  */
-export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} = {}): Promise<{steps: ProgressTask[]; result: () => UpResult}> {
+export async function upSteps(plan: UpPlan, options: {preflight: Preflight; timeoutSeconds?: number}): Promise<{steps: ProgressTask[]; result: () => UpResult}> {
   const {spec, composeYaml, saved} = plan
   const compose = plan.compose ?? (await detectCompose())
   const project = composeProjectName(spec.name)
@@ -204,7 +209,7 @@ export async function upSteps(plan: UpPlan, options: {timeoutSeconds?: number} =
     steps.push({
       title: 'Check Docker, compose, container names and ports',
       run: async (retitle) => {
-        await preflight(spec)
+        await options.preflight(spec)
         retitle(`Checked Docker, compose, container names and ports ${hostPort(spec, 1)}-${hostPort(spec, spec.brokers)}`)
       },
     })

@@ -3,6 +3,7 @@ import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
 import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
 import {validateWaitSeconds} from '../cluster/wait-limit.ts'
+import {preflight} from '../doctor/preflight.ts'
 import {currentPrefix} from '../ui/invocation.ts'
 import {progressMode, runProgress} from '../ui/progress.ts'
 
@@ -69,7 +70,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     if (plan.spec.expose && !this.jsonEnabled()) {
       this.warn('--expose publishes the brokers on every network interface: anyone who can reach this machine can read and write your topics.')
     }
-    const {steps, result} = await upSteps(plan, {timeoutSeconds: flags.timeout})
+    const {steps, result} = await upSteps(plan, {preflight, timeoutSeconds: flags.timeout})
     await runProgress(steps, progressMode(this.jsonEnabled()))
     const ready = result()
     if (!this.jsonEnabled()) this.log(readyMessage(ready))

@@ -4,7 +4,7 @@
 import {requireSpec, resolveClusterName} from '../cluster/resolve.ts'
 import {nodeIds} from '../cluster/spec.ts'
 import {savedClusterNames} from '../cluster/store.ts'
-import {onKafka, type ConnectionFlagValues} from '../cluster/connect.ts'
+import {onKafka, type ConnectionFlagValues} from '../connection/connect.ts'
 import {listProfiles} from '../profile/store.ts'
 import type {DynamicKind} from './complete.ts'
 

@@ -1,9 +1,11 @@
 import {runProcess} from './process.ts'
-import type {ComposeVariant} from '../compose/render.ts'
 import {usageError} from '../errors.ts'
 import {composeMissingError} from './errors.ts'
 import {containerEngine} from './engine.ts'
 import {docker, runDockerProgram, type RunOptions} from './run.ts'
+
+/** docker compose v2 reads the Compose Specification; docker-compose v1 (1.29) needs a `version` and rejects `name`. */
+export type ComposeVariant = 'v2' | 'v1'
 
 export interface ComposeTool {
   variant: ComposeVariant

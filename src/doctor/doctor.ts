@@ -12,8 +12,7 @@ import {podmanChecks, probePodman} from './podman-checks.ts'
 import {imageInfo, listContainers, listNetworks, readContainerFile, volumesAt, type ContainerRow, type NetworkInfo} from './engine.ts'
 import {listenersCheck, partitionsCheck, quorumCheck, type RunningBroker} from './kafka-checks.ts'
 import {clusterSecurity} from '../cluster/secrets.ts'
-import {addressPoolCheck, hostNetworks, portsCheck, type PortFinding} from './network-checks.ts'
-import {describeOwner, portOwners, portState, suggestBasePort} from './ports.ts'
+import {addressPoolCheck, hostNetworks, hostPortsCheck} from './network-checks.ts'
 import {appleSveApplies, appleSveCheck, diskCheck, imageArchCheck, memoryCheck} from './resources-checks.ts'
 import {CHECK_GROUPS, type CheckResult, type SkippedCheck} from './types.ts'
 
@@ -213,29 +212,6 @@ export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.Process
     fixable: checks.filter((c) => c.fixable).length,
   }
   return {ok: summary.fail === 0, summary, clusters: names, checks, skipped: sortChecks(results.skipped, names), durationMs: Math.round(performance.now() - started)}
-}
-
-/** Which of the cluster's host ports are taken, by whom, and a base port that would work instead. */
-export async function hostPortsCheck(spec: ClusterSpec, rows: ContainerRow[], ownContainers: Promise<ContainerInfo[]>): Promise<CheckResult> {
-  const own = await ownContainerRows(spec, rows, ownContainers)
-  const findings: PortFinding[] = await Promise.all(
-    nodeIds(spec).map(async (nodeId): Promise<PortFinding> => {
-      const port = hostPort(spec, nodeId)
-      if (own.some((row) => row.hostPorts.includes(port))) return {port, nodeId, ours: true}
-      if ((await portState(port, spec.expose)) === 'free') return {port, nodeId}
-      const container = rows.find((row) => row.state === 'running' && row.hostPorts.includes(port))
-      return {port, nodeId, takenBy: describeOwner(port, container ? [] : await portOwners(port), container?.name)}
-    }),
-  )
-  const taken = findings.some((finding) => finding.takenBy !== undefined)
-  const avoid = new Set(rows.flatMap((row) => row.hostPorts))
-  const suggestion = taken ? await suggestBasePort(spec.brokers, spec.expose, avoid) : undefined
-  return portsCheck(spec, findings, suggestion)
-}
-
-async function ownContainerRows(spec: ClusterSpec, rows: ContainerRow[], ownContainers: Promise<ContainerInfo[]>): Promise<ContainerRow[]> {
-  const ids = new Set((await ownContainers).map((c) => c.id))
-  return rows.filter((row) => ids.has(row.id) || row.cluster === spec.name)
 }
 
 /** The checks of one kcl cluster's containers and, when brokers run, of Kafka itself. */

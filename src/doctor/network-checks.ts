@@ -1,6 +1,8 @@
 import type {NetworkInterfaceInfo} from 'node:os'
 import {hostPort, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
-import type {NetworkInfo} from './engine.ts'
+import type {ContainerInfo} from '../docker/containers.ts'
+import type {ContainerRow, NetworkInfo} from './engine.ts'
+import {describeOwner, portOwners, portState, suggestBasePort} from './ports.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 
 export interface PortFinding {
@@ -31,6 +33,29 @@ export function portsCheck(spec: ClusterSpec, findings: PortFinding[], suggestio
         : {text: `Use other ports: kcl up${nameFlag}${brokersFlag} --port ${suggestion} (${suggestion}-${suggestion + spec.brokers - 1} are free), or stop what listens there.`},
     ],
   })
+}
+
+/** Which of the cluster's host ports are taken, by whom, and a base port that would work instead. */
+export async function hostPortsCheck(spec: ClusterSpec, rows: ContainerRow[], ownContainers: Promise<ContainerInfo[]>): Promise<CheckResult> {
+  const own = await ownContainerRows(spec, rows, ownContainers)
+  const findings: PortFinding[] = await Promise.all(
+    nodeIds(spec).map(async (nodeId): Promise<PortFinding> => {
+      const port = hostPort(spec, nodeId)
+      if (own.some((row) => row.hostPorts.includes(port))) return {port, nodeId, ours: true}
+      if ((await portState(port, spec.expose)) === 'free') return {port, nodeId}
+      const container = rows.find((row) => row.state === 'running' && row.hostPorts.includes(port))
+      return {port, nodeId, takenBy: describeOwner(port, container ? [] : await portOwners(port), container?.name)}
+    }),
+  )
+  const taken = findings.some((finding) => finding.takenBy !== undefined)
+  const avoid = new Set(rows.flatMap((row) => row.hostPorts))
+  const suggestion = taken ? await suggestBasePort(spec.brokers, spec.expose, avoid) : undefined
+  return portsCheck(spec, findings, suggestion)
+}
+
+async function ownContainerRows(spec: ClusterSpec, rows: ContainerRow[], ownContainers: Promise<ContainerInfo[]>): Promise<ContainerRow[]> {
+  const ids = new Set((await ownContainers).map((c) => c.id))
+  return rows.filter((row) => ids.has(row.id) || row.cluster === spec.name)
 }
 
 export interface Ipv4Range {

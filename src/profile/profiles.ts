@@ -1,7 +1,7 @@
 import {resolve as resolvePath} from 'node:path'
 import {usageError} from '../errors.ts'
 import {renderClientConfig, type ClientConfigFormat} from './client-config.ts'
-import {flagSettings, type ConnectionFlagValues, type ResolveHooks} from './resolve.ts'
+import {flagSettings, type ConnectionFlagValues, type ResolveHooks} from './flag-settings.ts'
 import {checkSettings, describeSecurity, mergeSettings, securityProtocol, toSecurity, type ConnectionSettings} from './settings.ts'
 import {deleteProfile, listProfiles, profileSettings, readProfile, requireProfile, saveProfile, useProfile, type Profile} from './store.ts'
 

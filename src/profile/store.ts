@@ -1,6 +1,6 @@
 import {chmod, mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {kclHome} from '../cluster/store.ts'
+import {kclHome} from '../home.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {SECRET_KEYS, type ConnectionSettings} from './settings.ts'
 

@@ -6,7 +6,7 @@
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import type {ResolvedConnection} from '../profile/resolve.ts'
+import type {ResolvedConnection} from '../connection/resolve.ts'
 import {ClusterReader, type NewRecordRequest, type NewTopicRequest} from '../cluster-view/gather.ts'
 import {ClusterWatch, type WatchOptions} from '../cluster-view/watch.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'

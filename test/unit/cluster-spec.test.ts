@@ -11,7 +11,7 @@ import {
   newKraftClusterId,
   validateSpecRequest,
 } from '../../src/cluster/spec.ts'
-import {parseBootstrapServers} from '../../src/cluster/resolve.ts'
+import {parseBootstrapServers} from '../../src/profile/settings.ts'
 
 function rejects(request: Parameters<typeof validateSpecRequest>[0], pattern: RegExp): void {
   assert.throws(() => validateSpecRequest(request), (error: unknown) => error instanceof KclError && error.exitCode === 2 && pattern.test(error.message))

@@ -3,7 +3,8 @@ import {readFileSync} from 'node:fs'
 import {describe, it} from 'node:test'
 import {parse} from 'yaml'
 import {Ajv2020} from 'ajv/dist/2020.js'
-import {renderCompose, renderComposeObject, type ComposeVariant} from '../../src/compose/render.ts'
+import {renderCompose, renderComposeObject} from '../../src/cluster/compose-file.ts'
+import type {ComposeVariant} from '../../src/docker/compose.ts'
 import {newClusterSpec, webUi, type ClusterSpec} from '../../src/cluster/spec.ts'
 
 // The Compose Specification's JSON schema (Apache-2.0), as shipped in compose-go v2.16.2, which docker compose v2 validates with.

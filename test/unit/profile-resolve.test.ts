@@ -3,7 +3,7 @@ import {mkdtempSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {before, describe, it} from 'node:test'
-import {resolveConnection} from '../../src/profile/resolve.ts'
+import {resolveConnection} from '../../src/connection/resolve.ts'
 import {saveProfile, useProfile} from '../../src/profile/store.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'kcl-profiles-'))

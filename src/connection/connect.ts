@@ -1,8 +1,9 @@
 import type {KafkaClient} from '../kafka/client.ts'
 import {withKafka} from '../kafka-client/index.ts'
-import {resolveConnection, type ConnectionFlagValues, type ResolveHooks} from '../profile/resolve.ts'
+import type {ConnectionFlagValues, ResolveHooks} from '../profile/flag-settings.ts'
+import {resolveConnection} from './resolve.ts'
 
-export type {ConnectionFlagValues} from '../profile/resolve.ts'
+export type {ConnectionFlagValues} from '../profile/flag-settings.ts'
 
 /** Resolves where and how to connect (flags, environment, profiles, the kcl cluster) and runs `work` with a client. */
 export async function onKafka<T>(flags: ConnectionFlagValues, hooks: ResolveHooks, work: (client: KafkaClient) => Promise<T>): Promise<T> {

@@ -1,9 +1,7 @@
 import {parse, stringify} from 'yaml'
+import type {ComposeVariant} from '../docker/compose.ts'
 import {readPackageFile} from '../package-files.ts'
-import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, secretsVolumeName, securityOf, type ClusterSpec} from '../cluster/spec.ts'
-
-/** docker compose v2 reads the Compose Specification; docker-compose v1 (1.29) needs a `version` and rejects `name`. */
-export type ComposeVariant = 'v2' | 'v1'
+import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, secretsVolumeName, securityOf, type ClusterSpec} from './spec.ts'
 
 type Yaml = string | number | boolean | null | Yaml[] | {[key: string]: Yaml}
 type ComposeFile = {[key: string]: Yaml} & {services: {[name: string]: Yaml}; volumes: {[name: string]: Yaml}}

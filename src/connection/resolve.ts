@@ -1,28 +1,12 @@
-import {runningClusterNames, parseBootstrapServers} from '../cluster/resolve.ts'
+import {runningClusterNames} from '../cluster/resolve.ts'
 import {clusterSettings} from '../cluster/secrets.ts'
 import {readSpec} from '../cluster/store.ts'
 import type {ClusterSpec} from '../cluster/spec.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import type {ConnectionSecurity} from '../kafka/security.ts'
-import {readCommandConfig} from './command-config.ts'
-import {checkSettings, mergeSettings, parseSaslMechanism, toSecurity, type ConnectionSettings} from './settings.ts'
-import {currentProfileName, profileSettings, requireProfile, readProfile} from './store.ts'
-
-/** What the connection flags of a Kafka command say (flags.ts declares them). */
-export interface ConnectionFlagValues {
-  bootstrapServer?: string
-  name?: string
-  profile?: string
-  commandConfig?: string
-  tls?: boolean
-  tlsCa?: string
-  tlsCert?: string
-  tlsKey?: string
-  tlsInsecure?: boolean
-  saslMechanism?: string
-  saslUsername?: string
-  saslPassword?: string
-}
+import {flagSettings, type ConnectionFlagValues, type ResolveHooks} from '../profile/flag-settings.ts'
+import {checkSettings, mergeSettings, parseBootstrapServers, parseSaslMechanism, toSecurity, type ConnectionSettings} from '../profile/settings.ts'
+import {currentProfileName, profileSettings, requireProfile, readProfile} from '../profile/store.ts'
 
 export interface ResolvedConnection {
   servers: string[]
@@ -31,13 +15,6 @@ export interface ResolvedConnection {
   cluster?: ClusterSpec
   /** The profile the settings came from, if any. */
   profile?: string
-}
-
-export interface ResolveHooks {
-  /** Shown on stderr: insecure TLS, a password on the command line, ignored keys of a command config. */
-  warn(line: string): void
-  /** Asks for the SASL password on a terminal; undefined when there is none. */
-  askSecret?(question: string): Promise<string | undefined>
 }
 
 function environmentSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
@@ -50,28 +27,6 @@ function environmentSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
     saslUsername: env.KCL_SASL_USERNAME || undefined,
     saslPassword: env.KCL_SASL_PASSWORD || undefined,
   }
-}
-
-/** The flags' settings: --command-config first, each explicit flag over it. */
-export async function flagSettings(flags: ConnectionFlagValues, hooks: ResolveHooks): Promise<ConnectionSettings> {
-  let fromFile: ConnectionSettings = {}
-  if (flags.commandConfig !== undefined) {
-    const config = await readCommandConfig(flags.commandConfig)
-    if (config.ignored.length > 0) hooks.warn(`kcl ignores ${config.ignored.join(', ')} from ${flags.commandConfig}: they tune the Java client only.`)
-    fromFile = config.settings
-  }
-  if (flags.saslPassword !== undefined) hooks.warn('--sasl-password puts the password in your shell history and process list; prefer KCL_SASL_PASSWORD or the prompt.')
-  return mergeSettings(fromFile, {
-    bootstrapServers: flags.bootstrapServer === undefined ? undefined : parseBootstrapServers(flags.bootstrapServer, '--bootstrap-server'),
-    tls: flags.tls || undefined,
-    tlsCa: flags.tlsCa,
-    tlsCert: flags.tlsCert,
-    tlsKey: flags.tlsKey,
-    tlsInsecure: flags.tlsInsecure || undefined,
-    saslMechanism: flags.saslMechanism === undefined ? undefined : parseSaslMechanism(flags.saslMechanism, '--sasl-mechanism'),
-    saslUsername: flags.saslUsername,
-    saslPassword: flags.saslPassword,
-  })
 }
 
 async function clusterBase(name: string | undefined): Promise<{settings: ConnectionSettings; cluster: ClusterSpec}> {
