@@ -105,6 +105,8 @@ export class BrokerConnection {
   private readonly pending: Pending[] = []
   private versions = new Map<number, [number, number]>()
   private chunks: Buffer[] = []
+  /** An answer whose size is known, filled as its bytes arrive. */
+  private frame: {bytes: Buffer; filled: number} | undefined
   private buffered = 0
   private answered = false
   private failure: Error | undefined
@@ -217,6 +219,16 @@ export class BrokerConnection {
 
   private receive(chunk: Buffer): void {
     if (this.failure) return
+    if (this.frame) {
+      const copied = chunk.copy(this.frame.bytes, this.frame.filled)
+      this.frame.filled += copied
+      if (this.frame.filled < this.frame.bytes.length) return
+      const {bytes} = this.frame
+      this.frame = undefined
+      this.answer(bytes)
+      if (copied < chunk.length) this.receive(chunk.subarray(copied))
+      return
+    }
     this.chunks.push(chunk)
     this.buffered += chunk.length
     while (this.buffered >= 4) {
@@ -228,7 +240,16 @@ export class BrokerConnection {
         const what = this.answered ? `sent a frame of ${size} bytes, which Kafka never sends` : impostor(head)
         return this.fail(new ProtocolViolation(this.address, what, !this.answered))
       }
-      if (this.buffered < 4 + size) return
+      if (this.buffered < 4 + size) {
+        // The rest of a large answer (a Fetch) is copied straight into a buffer of its size as it arrives, rather
+        // than kept as the socket's chunks and joined at the end.
+        const arrived = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+        const bytes = Buffer.allocUnsafe(size)
+        this.frame = {bytes, filled: arrived.copy(bytes, 0, 4)}
+        this.chunks = []
+        this.buffered = 0
+        return
+      }
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
       const rest = all.subarray(4 + size)
       this.chunks = rest.length > 0 ? [rest] : []

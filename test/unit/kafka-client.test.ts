@@ -195,6 +195,46 @@ describe('the partition reader, against a fake broker', () => {
     assert.deepEqual(read.map((r) => r.value?.toString()), ['from the new leader'])
   })
 
+  it('reads an answer of megabytes that arrives in many socket reads, hands it over in groups, and resumes after a partial take', async () => {
+    const fake = await broker()
+    fake.on(Metadata, () => metadataFor(fake, {t: 1}))
+    const values = Array.from({length: 30_000}, (_, i) => `${i} ${'x'.repeat(90)}`)
+    const log: Buffer[] = []
+    for (let at = 0; at < values.length; at += 3000) log.push(await batchAt(at, values.slice(at, at + 3000)))
+    const asked: number[] = []
+    fake.on(Fetch, async (request) => {
+      const offset = Number(request.topics[0]!.partitions[0]!.fetchOffset)
+      asked.push(offset)
+      const records = offset < values.length ? Buffer.concat(log.slice(Math.floor(offset / 3000))) : null
+      if (!records) await sleep(20)
+      return {responses: [{topic: 't', partitions: [{partitionIndex: 0, errorCode: 0, highWatermark: BigInt(values.length), records}]}]}
+    })
+    const reader = await client(fake.address)
+    const read: string[] = []
+    const groups: number[] = []
+    let done: () => void = () => {}
+    const all = new Promise<void>((resolve) => (done = resolve))
+    const session = await reader.consume({
+      topic: 't',
+      fromBeginning: true,
+      startOffsets: new Map([[0, 0]]),
+      onAssignment: () => {},
+      onRecords: async (records) => {
+        groups.push(records.length)
+        // Once, take only part of a group: the rest is read again from the first record not taken.
+        const take = groups.length === 2 ? 100 : records.length
+        read.push(...records.slice(0, take).map((r) => `${r.offset}:${r.value}`))
+        if (read.length >= values.length) done()
+        return take
+      },
+    })
+    await Promise.race([all, session.finished, sleep(10_000)])
+    await session.stop()
+    assert.deepEqual(read, values.map((v, i) => `${i}:${v}`))
+    assert.ok(Math.max(...groups) <= 6000, `groups of whole batches, not whole answers: ${groups.join(', ')}`)
+    assert.ok(asked.includes(groups[0]! + 100), `fetched again from the first record not taken: ${asked.join(', ')}`)
+  })
+
   it('stopped as soon as it is assigned (an empty topic read to its end), it finishes without an error', async () => {
     const fake = await broker()
     fake.on(Metadata, async () => {
