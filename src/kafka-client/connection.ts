@@ -116,7 +116,8 @@ export class BrokerConnection {
     this.address = address
     this.socket = socket
     this.clientId = clientId
-    socket.on('data', (chunk: Buffer) => this.receive(chunk))
+    // A plain socket reads into one reused buffer (openSocket's onRead); a TLS socket hands over chunks of its own.
+    if (security.tls) socket.on('data', (chunk: Buffer) => this.receive(chunk, false))
     // TLS alerts about kcl's client certificate arrive after the handshake, as errors of the open socket.
     socket.on('error', (error: NodeJS.ErrnoException) =>
       this.fail(securityFailure(address, error, socket as TLSSocket) ?? new ConnectionError(address, error.code ?? 'ECONNRESET', error.message)),
@@ -131,14 +132,19 @@ export class BrokerConnection {
   static async open(address: BrokerAddress, options: ConnectionOptions): Promise<BrokerConnection> {
     const security = options.security ?? {}
     let socket: Socket
+    // What a plain socket reads before the connection exists (a server that speaks first) is kept for it.
+    const early: Buffer[] = []
+    let onRead = (bytes: Buffer): void => void early.push(Buffer.from(bytes))
     try {
-      socket = await openSocket(address, security.tls, options.connectTimeoutMs)
+      socket = await openSocket(address, security.tls, options.connectTimeoutMs, (bytes) => onRead(bytes))
     } catch (error) {
       if (error instanceof KclError) throw error
       const {code, message} = error as NodeJS.ErrnoException
       throw new ConnectionError(address, code ?? 'ECONNREFUSED', message)
     }
     const connection = new BrokerConnection(address, socket, options.clientId, security)
+    onRead = (bytes) => connection.receive(bytes, true)
+    for (const bytes of early) connection.receive(bytes, false)
     try {
       await connection.negotiate(options.connectTimeoutMs)
       if (security.sasl) await authenticate((api, data) => connection.request(api, data, options.connectTimeoutMs), address, security.sasl)
@@ -217,7 +223,8 @@ export class BrokerConnection {
     return correlationId
   }
 
-  private receive(chunk: Buffer): void {
+  /** `reused`: the bytes are a view of the socket's read buffer, overwritten by the next read: kept only as a copy. */
+  private receive(chunk: Buffer, reused: boolean): void {
     if (this.failure) return
     if (this.frame) {
       const copied = chunk.copy(this.frame.bytes, this.frame.filled)
@@ -226,10 +233,10 @@ export class BrokerConnection {
       const {bytes} = this.frame
       this.frame = undefined
       this.answer(bytes)
-      if (copied < chunk.length) this.receive(chunk.subarray(copied))
+      if (copied < chunk.length) this.receive(chunk.subarray(copied), reused)
       return
     }
-    this.chunks.push(chunk)
+    this.chunks.push(reused ? Buffer.from(chunk) : chunk)
     this.buffered += chunk.length
     while (this.buffered >= 4) {
       const head = this.chunks[0]!.length >= 8 || this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)

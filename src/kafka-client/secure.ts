@@ -29,8 +29,14 @@ function securityError(message: string, hint: string): KclError {
   return new KclError(message, {hint, exitCode: ExitCode.environment})
 }
 
-/** A plain TCP connection, or a TLS one once its handshake (and certificate checks) succeeded. */
-export function openSocket(address: Address, tls: TlsSettings | undefined, timeoutMs: number): Promise<Socket> {
+/** What a plain socket reads goes into one buffer of this size, reused: no allocation per read. */
+const READ_BUFFER_BYTES = 1024 * 1024
+
+/**
+ * A plain TCP connection, or a TLS one once its handshake (and certificate checks) succeeded. A plain socket hands
+ * what it reads to `onRead`, as a view of its read buffer that the next read overwrites; a TLS socket emits 'data'.
+ */
+export function openSocket(address: Address, tls: TlsSettings | undefined, timeoutMs: number, onRead: (bytes: Buffer) => void): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket: Socket = tls
       ? connectTls({
@@ -45,7 +51,7 @@ export function openSocket(address: Address, tls: TlsSettings | undefined, timeo
           rejectUnauthorized: tls.insecure !== true,
           ...(tls.insecure ? {checkServerIdentity: () => undefined} : {}),
         })
-      : connectTcp({host: address.host, port: address.port})
+      : connectTcp({host: address.host, port: address.port, onread: {buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES), callback: (read, buffer) => (onRead(Buffer.from(buffer.buffer, buffer.byteOffset, read)), true)}})
     socket.setNoDelay(true)
     const timer = setTimeout(() => {
       socket.destroy()
