@@ -5,7 +5,7 @@ import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type Parti
 import {sleep} from '../progress.ts'
 import {requireSpec} from './resolve.ts'
 import {clusterSecurity} from './secrets.ts'
-import {controllerIds, DEFAULT_CLUSTER_NAME, hostPort, nodeIds, type ClusterSpec} from './spec.ts'
+import {controllerIds, hostPort, nameFlag, nodeIds, type ClusterSpec} from './spec.ts'
 
 /** One Kafka node of a kcl cluster as Docker sees it. */
 export interface BrokerNode {
@@ -37,9 +37,6 @@ export async function clusterNodes(name: string): Promise<ClusterNodes> {
   return {spec, nodes}
 }
 
-export function nameFlag(spec: Pick<ClusterSpec, 'name'>): string {
-  return spec.name === DEFAULT_CLUSTER_NAME ? '' : ` --name ${spec.name}`
-}
 
 export function runningIds(nodes: BrokerNode[]): number[] {
   return nodes.filter((n) => n.running).map((n) => n.nodeId)

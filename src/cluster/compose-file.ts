@@ -1,5 +1,6 @@
 import {parse, stringify} from 'yaml'
 import type {ComposeVariant} from '../docker/compose.ts'
+import {CLUSTER_LABEL} from '../docker/containers.ts'
 import {readPackageFile} from '../package-files.ts'
 import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, secretsVolumeName, securityOf, type ClusterSpec} from './spec.ts'
 
@@ -70,7 +71,7 @@ export function renderComposeObject(spec: ClusterSpec, variant: ComposeVariant):
   const compose = {services: {}, ...(fill(rest, values, CLUSTER_TEMPLATE) as {[key: string]: Yaml}), volumes: {}} as ComposeFile
   for (let nodeId = 1; nodeId <= spec.brokers; nodeId++) {
     compose.services[`kafka-${nodeId}`] = fill(node as Yaml, nodeValues(spec, values, nodeId), CLUSTER_TEMPLATE)
-    compose.volumes[`kafka-${nodeId}-data`] = {labels: {'com.kcl.cluster': spec.name}}
+    compose.volumes[`kafka-${nodeId}-data`] = {labels: {[CLUSTER_LABEL]: spec.name}}
   }
 
   secure(compose, spec, values)

@@ -7,7 +7,6 @@ import {sleep, type ProgressTask} from '../progress.ts'
 import {
   activeController,
   clusterNodes,
-  nameFlag,
   partitionStates,
   quorumAfterStop,
   requireRunning,
@@ -19,7 +18,7 @@ import {
   waitUntilNotServing,
 } from './brokers.ts'
 import {clusterSecurity} from './secrets.ts'
-import type {ClusterSpec} from './spec.ts'
+import {nameFlag, type ClusterSpec} from './spec.ts'
 
 /** kcl's own topic for proving that the cluster takes writes; hidden from `kcl topic list` like every `__` topic. */
 export const PROBE_TOPIC = '__kcl_probe'

@@ -1,7 +1,7 @@
 import {KclError} from '../errors.ts'
 import type {ProgressTask} from '../progress.ts'
-import {activeController, clusterNodes, nameFlag, startContainer, waitInSync, waitRegistered, type BrokerNode} from './brokers.ts'
-import {nodeIds, type ClusterSpec} from './spec.ts'
+import {activeController, clusterNodes, startContainer, waitInSync, waitRegistered, type BrokerNode} from './brokers.ts'
+import {nameFlag, nodeIds, type ClusterSpec} from './spec.ts'
 
 export const DEFAULT_RESTORE_TIMEOUT_SECONDS = 120
 

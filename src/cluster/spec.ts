@@ -71,6 +71,11 @@ export function validateClusterName(name: string): string {
   return name
 }
 
+/** The --name flag a hint shows for a cluster: none for the default cluster, which needs none. */
+export function nameFlag(cluster: Pick<ClusterSpec, 'name'>): string {
+  return cluster.name === DEFAULT_CLUSTER_NAME ? '' : ` --name ${cluster.name}`
+}
+
 export function validateSpecRequest(request: SpecRequest): void {
   if (request.name !== undefined) validateClusterName(request.name)
   if (request.brokers !== undefined && !(Number.isInteger(request.brokers) && request.brokers >= 1 && request.brokers <= MAX_BROKERS)) {

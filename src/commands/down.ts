@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {downCluster, type DownResult} from '../cluster/down.ts'
 import {resolveClusterName} from '../cluster/resolve.ts'
+import {nameFlag} from '../cluster/spec.ts'
 import {clusterNameFlag, yesFlag} from '../flags.ts'
 import {confirm} from '../ui/confirm.ts'
 
@@ -30,7 +31,7 @@ export default class Down extends KclCommand {
     if (!this.jsonEnabled()) {
       this.log(`Cluster "${name}" is down (${result.removedContainers} container(s) removed).`)
       if (flags.volumes) this.log(`Deleted ${result.removedVolumes.length} volume(s); kcl has forgotten the cluster.`)
-      else if (result.keptVolumes.length > 0) this.log(`Data kept in ${result.keptVolumes.join(', ')}: \`kcl up${name === 'local' ? '' : ` --name ${name}`}\` brings it back, \`--volumes\` deletes it.`)
+      else if (result.keptVolumes.length > 0) this.log(`Data kept in ${result.keptVolumes.join(', ')}: \`kcl up${nameFlag({name})}\` brings it back, \`--volumes\` deletes it.`)
     }
     return result
   }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, nameFlag, type WebUi} from '../cluster/spec.ts'
 import {validateWaitSeconds} from '../cluster/wait-limit.ts'
 import {preflight} from '../doctor/preflight.ts'
 import {currentPrefix} from '../ui/invocation.ts'
@@ -82,7 +82,7 @@ function readyMessage(ready: UpResult): string {
   const headline = ready.alreadyRunning
     ? `Kafka cluster "${ready.name}" is already running; nothing changed.`
     : `Kafka cluster "${ready.name}" is ready: ${ready.brokers} broker(s), node ${ready.activeController} is the active controller.`
-  const name = ready.name === DEFAULT_CLUSTER_NAME ? '' : ` --name ${ready.name}`
+  const name = nameFlag(ready)
   const kcl = currentPrefix()
   return [
     '',

@@ -1,5 +1,5 @@
-import {composeProjectName, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
-import type {ContainerInfo} from '../docker/containers.ts'
+import {composeProjectName, nameFlag, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
+import {CLUSTER_LABEL, type ContainerInfo} from '../docker/containers.ts'
 import type {ContainerRow, NetworkInfo} from './engine.ts'
 import {moreMemory} from './fixes.ts'
 import {memoryNeeded, gib, sigillFix} from './resources-checks.ts'
@@ -11,10 +11,6 @@ export function composeContainerNames(clusterName: string, nodeId: number): stri
   return [`${project}-kafka-${nodeId}-1`, `${project}_kafka-${nodeId}_1`]
 }
 
-function clusterFlag(name: string): string {
-  return name === 'local' ? '' : ` --name ${name}`
-}
-
 /** Containers that hold a name `kcl up` would give its brokers but are not this cluster's, and a foreign network with its network's name. */
 export function nameConflictCheck(spec: ClusterSpec, containers: ContainerRow[], networks: NetworkInfo[]): CheckResult {
   const base: CheckBase = {group: 'Cluster', id: 'cluster.name-conflicts', title: 'Container names', cluster: spec.name}
@@ -22,7 +18,7 @@ export function nameConflictCheck(spec: ClusterSpec, containers: ContainerRow[],
   const wanted = new Set(nodeIds(spec).flatMap((id) => composeContainerNames(spec.name, id)))
   const foreign = containers.filter((container) => wanted.has(container.name) && (container.composeProject !== project || container.cluster !== spec.name))
   const networkName = `${project}_default`
-  const foreignNetwork = networks.find((network) => network.name === networkName && network.labels['com.kcl.cluster'] !== spec.name)
+  const foreignNetwork = networks.find((network) => network.name === networkName && network.labels[CLUSTER_LABEL] !== spec.name)
   if (foreign.length === 0 && !foreignNetwork) return ok(base, `no other container uses the names of cluster "${spec.name}"`)
   const problems = [
     ...foreign.map((container) => `container "${container.name}" (${container.state}) is not part of kcl cluster "${spec.name}"`),
@@ -47,7 +43,7 @@ export function leftoversCheck(input: {containers: ContainerRow[]; networks: Net
   const leftover = kcl.filter((container) => !running.has(container.cluster) && !input.keep.has(container.cluster as string) && ['exited', 'created', 'dead'].includes(container.state))
   const remaining = new Set(kcl.filter((container) => !leftover.includes(container)).map((container) => container.cluster))
   const orphanNetworks = input.networks.filter((network) => {
-    const cluster = network.labels['com.kcl.cluster']
+    const cluster = network.labels[CLUSTER_LABEL]
     return cluster !== undefined && input.inScope(cluster) && !remaining.has(cluster) && !input.keep.has(cluster) && network.containers === 0
   })
   if (leftover.length === 0 && orphanNetworks.length === 0) return ok(base, 'no exited kcl containers or unused kcl networks')
@@ -86,7 +82,7 @@ export function brokersCheck(input: {name: string; spec?: ClusterSpec; container
   const base: CheckBase = {group: 'Cluster', id: 'cluster.brokers', title: 'Brokers', cluster: input.name}
   const {containers, spec} = input
   if (containers.length === 0) {
-    return ok(base, spec ? `cluster "${input.name}" is not running (kcl up${clusterFlag(input.name)} starts it)` : `no kcl cluster "${input.name}" on this engine`)
+    return ok(base, spec ? `cluster "${input.name}" is not running (kcl up${nameFlag(input)} starts it)` : `no kcl cluster "${input.name}" on this engine`)
   }
   const expected = spec ? nodeIds(spec) : containers.map((c) => c.nodeId).filter((id): id is number => id !== undefined)
   const problems: string[] = []
@@ -126,10 +122,10 @@ export function brokersCheck(input: {name: string; spec?: ClusterSpec; container
     const names = toStart.map((c) => c.name)
     fix.push({text: `kcl doctor --fix starts ${toStart.length === 1 ? 'it' : 'them'} (docker start ${names.join(' ')}).`})
   }
-  if (problems.some((problem) => problem.endsWith('has no container'))) fix.push({text: `kcl up${clusterFlag(input.name)} creates the missing containers.`})
+  if (problems.some((problem) => problem.endsWith('has no container'))) fix.push({text: `kcl up${nameFlag(input)} creates the missing containers.`})
   if (oom && spec) fix.push(...moreMemory(gib(memoryNeeded(spec.brokers, spec.heap))))
   if (sigill) fix.push(...sigillFix(input.composeFile))
-  if (problems.some((problem) => problem.includes('unhealthy'))) fix.push({text: `See why: kcl doctor --verbose${clusterFlag(input.name)}, or docker logs on the broker's container.`})
+  if (problems.some((problem) => problem.includes('unhealthy'))) fix.push({text: `See why: kcl doctor --verbose${nameFlag(input)}, or docker logs on the broker's container.`})
   return fail(base, `${problems.join('; ')}.`, {
     details,
     fix,
@@ -172,7 +168,7 @@ export function clusterIdsCheck(input: {name: string; expected: string | undefin
     }
     return ok(base, `all ${formatted.length} volume(s) carry cluster id ${right}`, details)
   }
-  const flag = clusterFlag(input.name)
+  const flag = nameFlag(input)
   const fix: FixStep[] = [
     {text: 'Only deleting the stale volume fixes it; kcl never deletes volumes itself. That broker\'s data is lost (the others replicate theirs back to it):'},
     ...stale.flatMap((v) => [{text: `docker rm -f ${v.container}`}, {text: `docker volume rm ${v.volume ?? `<volume of ${v.container}>`}`}]),

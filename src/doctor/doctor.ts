@@ -1,6 +1,6 @@
 import {statfs} from 'node:fs/promises'
 import {cpus, freemem, hostname, networkInterfaces} from 'node:os'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_IMAGE, hostPort, nodeIds, validateClusterName, validateSpecRequest, type ClusterSpec} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, DEFAULT_IMAGE, hostPort, imageFromEnvironment, nodeIds, validateClusterName, validateSpecRequest, type ClusterSpec} from '../cluster/spec.ts'
 import {composeFilePath, readSpec, savedClusterNames} from '../cluster/store.ts'
 import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
@@ -56,7 +56,7 @@ export async function focusSpec(name: string, options: DoctorOptions, rows: Cont
     name,
     brokers: options.brokers ?? saved?.brokers ?? seen?.brokers ?? 1,
     basePort: options.port ?? saved?.basePort ?? seen?.basePort ?? DEFAULT_BASE_PORT,
-    image: saved?.image ?? env.KCL_KAFKA_IMAGE ?? DEFAULT_IMAGE,
+    image: saved?.image ?? imageFromEnvironment(env) ?? DEFAULT_IMAGE,
     expose: saved?.expose ?? false,
     heap: saved?.heap ?? DEFAULT_HEAP,
     clusterId: saved?.clusterId ?? '',

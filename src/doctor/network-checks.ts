@@ -1,5 +1,5 @@
 import type {NetworkInterfaceInfo} from 'node:os'
-import {hostPort, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
+import {hostPort, nameFlag, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
 import type {ContainerInfo} from '../docker/containers.ts'
 import type {ContainerRow, NetworkInfo} from './engine.ts'
 import {describeOwner, portOwners, portState, suggestBasePort} from './ports.ts'
@@ -24,13 +24,12 @@ export function portsCheck(spec: ClusterSpec, findings: PortFinding[], suggestio
     return ok(base, ours > 0 ? `${range} held by the cluster's brokers` : `${range} free`)
   }
   const what = taken.map((finding) => `${finding.port} (kafka-${finding.nodeId}) is taken by ${finding.takenBy}`).join('; ')
-  const nameFlag = spec.name === 'local' ? '' : ` --name ${spec.name}`
   const brokersFlag = spec.brokers === 1 ? '' : ` --brokers ${spec.brokers}`
   return fail(base, `${what}.`, {
     fix: [
       suggestion === undefined
         ? {text: 'Stop what listens there, or pick free ports with kcl up --port PORT.'}
-        : {text: `Use other ports: kcl up${nameFlag}${brokersFlag} --port ${suggestion} (${suggestion}-${suggestion + spec.brokers - 1} are free), or stop what listens there.`},
+        : {text: `Use other ports: kcl up${nameFlag(spec)}${brokersFlag} --port ${suggestion} (${suggestion}-${suggestion + spec.brokers - 1} are free), or stop what listens there.`},
     ],
   })
 }

@@ -2,7 +2,7 @@ import type {BrokerResult} from '../cluster/broker-control.ts'
 import type {PartitionState} from '../kafka-client/index.ts'
 import {PROBE_TOPIC, type FailoverResult} from '../cluster/failover.ts'
 import type {RestoreResult} from '../cluster/restore.ts'
-import {DEFAULT_CLUSTER_NAME} from '../cluster/spec.ts'
+import {nameFlag} from '../cluster/spec.ts'
 import {table} from './table.ts'
 
 /** Rows shown at most; --json has them all. */
@@ -27,7 +27,7 @@ export function renderFailover(result: FailoverResult): string {
     '',
     partitionTable(result.before, result.after),
     '',
-    `Bring broker ${result.stoppedBroker} back with \`kcl cluster restore${result.cluster === DEFAULT_CLUSTER_NAME ? '' : ` --name ${result.cluster}`}\`.`,
+    `Bring broker ${result.stoppedBroker} back with \`kcl cluster restore${nameFlag({name: result.cluster})}\`.`,
   ]
   return lines.join('\n')
 }
@@ -74,7 +74,7 @@ export function renderRestore(result: RestoreResult): string {
 }
 
 export function renderBroker(result: BrokerResult): string {
-  const flag = result.cluster === DEFAULT_CLUSTER_NAME ? '' : ` --name ${result.cluster}`
+  const flag = nameFlag({name: result.cluster})
   if (result.alreadyRunning) return `Broker ${result.nodeId} of cluster "${result.cluster}" is already running; nothing changed.`
   const lines: string[] = []
   if (result.action === 'stop') {
