@@ -152,3 +152,56 @@ describe('the classic group protocol, against a fake coordinator', () => {
     assert.deepEqual(left, ['member-1'])
   })
 })
+
+describe('--from with a group', () => {
+  it('applies the first time a partition is assigned; a partition that comes back goes on from the commit', async () => {
+    const {fake, commits} = await groupBroker()
+    // The coordinator answers with the latest commit (partition 0 starts with one at 1).
+    fake.on(OffsetFetch, (request) => {
+      const last: Record<number, number> = {0: 1, ...finalCommits(commits)}
+      return {
+        groups: request.groups.map((g) => ({
+          groupId: g.groupId,
+          topics: [{name: 't', partitions: [0, 1].map((p) => ({partitionIndex: p, committedOffset: BigInt(last[p] ?? -1), errorCode: 0}))}],
+        })),
+      }
+    })
+    // Partition 0 is taken away at the fourth heartbeat and comes back at the sixth: a rebalance.
+    const plan = [[0, 1], [0, 1], [0, 1], [1], [1], [0, 1]]
+    let beats = 0
+    fake.on(ConsumerGroupHeartbeat, (request) => {
+      const partitions = plan[Math.min(beats++, plan.length - 1)]!
+      return {throttleTimeMs: 0, errorCode: 0, memberId: request.memberId, memberEpoch: request.memberEpoch === -1 ? -1 : 5 + beats, heartbeatIntervalMs: 30, assignment: {topicPartitions: [{topicId: TOPIC_ID, partitions}]}}
+    })
+    const client = await connectKafka([fake.address])
+    closing.push(() => client.close())
+    const assigned: number[][] = []
+    const session = await client.consume({
+      topic: 't',
+      group: 'g',
+      groupProtocol: 'consumer',
+      fromBeginning: true,
+      startOffsets: new Map([
+        [0, 0],
+        [1, 0],
+      ]),
+      onAssignment: (partitions) => void assigned.push(partitions),
+      onRecords: async (batch) => batch.length,
+    })
+    for (let waited = 0; assigned.length < 3 && waited < 100; waited++) await sleep(50)
+    await sleep(200)
+    await session.stop()
+    await session.finished
+    assert.deepEqual(assigned.slice(0, 3), [[0, 1], [1], [0, 1]])
+    const fetchedFrom = fake.received
+      .filter((r) => r.api === 'Fetch')
+      .flatMap((r) => (r.request as {topics: {partitions: {partition: number; fetchOffset: bigint}[]}[]}).topics[0]!.partitions)
+      .filter((p) => p.partition === 0)
+      .map((p) => Number(p.fetchOffset))
+    // --from's offset 0 over the commit at 1, the first time; after the rebalance, the commit (3), never 0 again.
+    assert.equal(fetchedFrom[0], 0)
+    const afterFirstRead = fetchedFrom.slice(fetchedFrom.indexOf(3))
+    assert.ok(afterFirstRead.length > 1 && afterFirstRead.every((offset) => offset === 3), String(fetchedFrom))
+    assert.equal(finalCommits(commits)[0], 3)
+  })
+})
