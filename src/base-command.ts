@@ -15,6 +15,17 @@ function wantsUsage(err: Error): err is ParseErrorWithUsage {
   return err instanceof Errors.CLIError && (err as {showHelp?: boolean}).showHelp === true
 }
 
+const SEE_HELP = 'See more help with --help'
+
+/**
+ * oclif's parse errors span lines ("Parsing --partitions \n\tExpected an integer…\nSee more help with --help"):
+ * one line, as every kcl error, the usage below saying the rest.
+ */
+function oneLine(message: string): string {
+  const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '' && line !== SEE_HELP)
+  return lines.reduce((joined, line) => (joined === '' ? line : `${joined}${/[:.]$/.test(joined) ? '' : ':'} ${line}`), '')
+}
+
 /**
  * Every kcl command extends this: it turns a KclError into one clear message with a hint and exit code,
  * and keeps stack traces out of the user's terminal unless KCL_DEBUG is set.
@@ -46,12 +57,15 @@ export abstract class KclCommand extends Command {
     if (wantsUsage(err) && this.id && !this.jsonEnabled()) {
       // oclif's error handler would print the usage with its own renderer: print kcl's, the text --help shows, and
       // let the handler only exit with the error's code.
-      this.error(err.message, {exit: false})
+      this.error(oneLine(err.message), {exit: false})
       this.logToStderr(`\n${renderCommandHelp(helpCliOf(this.config), this.id, helpLayout(process.stderr), ['usage', 'arguments', 'flags'])}`)
       err.skipOclifErrorHandling = true
       throw err
     }
-    // oclif's own errors (unknown flag, missing argument, ctrl-c) already read well.
+    if (err instanceof Errors.CLIError && err.message.includes(SEE_HELP) && !this.jsonEnabled()) {
+      return this.error(oneLine(err.message), {exit: err.oclif?.exit ?? 2})
+    }
+    // oclif's own errors (ctrl-c) already read well.
     if (err instanceof Errors.CLIError || err.name === 'ExitError' || process.env.KCL_DEBUG) {
       // With --json oclif exits with err.exitCode, which its parse errors keep elsewhere (2, a usage error).
       if (this.jsonEnabled()) process.exitCode ??= (err as {oclif?: {exit?: number}}).oclif?.exit
