@@ -1,5 +1,5 @@
 import {connect as connectTcp, isIP, type Socket} from 'node:net'
-import {connect as connectTls, type TLSSocket} from 'node:tls'
+import type {TLSSocket} from 'node:tls'
 import {ExitCode, KclError} from '../errors.ts'
 import {saslMechanismName, type ConnectionSecurity, type SaslSettings, type TlsSettings} from '../kafka/security.ts'
 import type {AnyApi, RequestOf, ResponseOf} from './protocol/api.ts'
@@ -38,8 +38,9 @@ const READ_BUFFER_BYTES = 1024 * 1024
  */
 export function openSocket(address: Address, tls: TlsSettings | undefined, timeoutMs: number, onRead: (bytes: Buffer) => void): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    // node:tls is loaded only for a TLS connection: it adds about 12 ms of CPU to every command's start.
     const socket: Socket = tls
-      ? connectTls({
+      ? process.getBuiltinModule('node:tls').connect({
           host: address.host,
           port: address.port,
           // SNI takes host names only; an IP address is checked against the certificate's IP entries.

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import {connect as connectTcp, type AddressInfo} from 'node:net'
 import {describe, it} from 'node:test'
+import {createServer as createTlsServer} from 'node:tls'
+import {createCertificateAuthority, issueCertificate} from '../../src/cluster/certificates.ts'
 import {KclError} from '../../src/errors.ts'
 import {BrokerConnection, ConnectionError, ProtocolViolation, UnsupportedApi} from '../../src/kafka-client/connection.ts'
 import {KafkaProtocolError} from '../../src/kafka-client/protocol/error-codes.ts'
@@ -82,6 +85,31 @@ describe('Kafka connections', () => {
       assert.throws(() => connection.version(ConsumerGroupHeartbeat), UnsupportedApi)
     } finally {
       connection.close()
+      await broker.close()
+    }
+  })
+
+  it('speaks TLS when asked, trusting the CA it is given, with an answer of megabytes in many reads', async () => {
+    const broker = await startFakeBroker()
+    const ca = await createCertificateAuthority('kcl test CA')
+    const issued = await issueCertificate(ca, {commonName: 'broker', hosts: ['127.0.0.1']})
+    // A TLS listener in front of the fake broker, as a broker's SSL listener would be.
+    const front = createTlsServer({cert: issued.cert, key: issued.key}, (tls) => {
+      const plain = connectTcp(broker.port, '127.0.0.1')
+      tls.pipe(plain).pipe(tls)
+      tls.on('error', () => plain.destroy())
+      plain.on('error', () => tls.destroy())
+    })
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
+    const name = 'x'.repeat(3 * 1024 * 1024)
+    broker.on(Metadata, () => ({brokers: [], topics: [{errorCode: 0, name, isInternal: false, partitions: []}]}))
+    const connection = await BrokerConnection.open(local((front.address() as AddressInfo).port), {...options, security: {tls: {ca: ca.cert}}})
+    try {
+      const answer = await connection.request(Metadata, {topics: [], includeTopicAuthorizedOperations: false}, 5000)
+      assert.equal(answer.topics[0]?.name, name)
+    } finally {
+      connection.close()
+      front.close()
       await broker.close()
     }
   })
