@@ -15,6 +15,7 @@ import type {
   PartitionOffsets,
   TopicMetadata,
 } from '../kafka/client.ts'
+import {emptyAssignment} from './assignors.ts'
 import {coordinatorMoved, type Cluster, type PartitionState} from './cluster.ts'
 import type {BrokerConnection} from './connection.ts'
 import {GROUP_ID_NOT_FOUND, KafkaProtocolError, LEADER_NOT_AVAILABLE, TOPIC_ALREADY_EXISTS} from './protocol/error-codes.ts'
@@ -227,16 +228,16 @@ export async function groups(cluster: Cluster): Promise<GroupSummary[]> {
 
 /** A classic member's assignment, as consumers write it in SyncGroup (ConsumerProtocolAssignment). */
 export function decodeMemberAssignment(bytes: Buffer): Assignment {
-  if (bytes.length === 0) return {}
+  if (bytes.length === 0) return emptyAssignment()
   const reader = new Reader(bytes)
   const version = reader.int16()
-  const assignment: Assignment = {}
+  const assignment = emptyAssignment()
   for (const topic of readConsumerProtocolAssignment(reader, Math.min(version, 3)).assignedPartitions) assignment[topic.topic] = topic.partitions
   return assignment
 }
 
 const fromTopicPartitions = (assignment: ConsumerGroupDescribeResponseAssignment): Assignment =>
-  Object.fromEntries(assignment.topicPartitions.map((t) => [t.topicName, t.partitions]))
+  Object.assign(emptyAssignment(), Object.fromEntries(assignment.topicPartitions.map((t) => [t.topicName, t.partitions])))
 
 /**
  * A group as its coordinator describes it: ConsumerGroupDescribe for consumer-protocol groups (which
@@ -284,7 +285,7 @@ export async function describeGroup(cluster: Cluster, groupId: string): Promise<
         memberId: m.memberId,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        assignment: group.protocolType === 'consumer' ? decodeMemberAssignment(m.memberAssignment) : {},
+        assignment: group.protocolType === 'consumer' ? decodeMemberAssignment(m.memberAssignment) : emptyAssignment(),
       })),
     }
   })

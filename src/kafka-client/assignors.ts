@@ -16,8 +16,11 @@ export type Assignor = (members: Subscriber[], partitionCounts: Map<string, numb
 /** Members in the order Java sorts them: by member id (kcl sets no group instance ids). */
 const sorted = (members: Subscriber[]): Subscriber[] => [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))
 
+/** Topic names are data: an assignment has no prototype, so topics named "constructor" or "__proto__" are just keys. */
+export const emptyAssignment = (): Assignment => Object.create(null) as Assignment
+
 function empty(members: Subscriber[]): Map<string, Assignment> {
-  return new Map(members.map((m) => [m.memberId, {}]))
+  return new Map(members.map((m) => [m.memberId, emptyAssignment()]))
 }
 
 function give(result: Map<string, Assignment>, memberId: string, topic: string, partition: number): void {

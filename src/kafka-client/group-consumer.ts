@@ -332,7 +332,7 @@ function classicMember(cluster: Cluster, request: ConsumeRequest & {group: strin
     let assignments: {memberId: string; assignment: Buffer}[] = []
     if (joined.leader === memberId && !joined.skipAssignment) {
       // This member leads the group: it assigns every member's partitions with the protocol the group chose.
-      const assignor = ASSIGNORS[joined.protocolName ?? ''] ?? ASSIGNORS.range!
+      const assignor = (Object.hasOwn(ASSIGNORS, joined.protocolName ?? '') && ASSIGNORS[joined.protocolName!]) || ASSIGNORS.range!
       const members = joined.members.map((m) => {
         const reader = new Reader(m.metadata)
         const version = reader.int16()

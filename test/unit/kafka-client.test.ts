@@ -273,10 +273,30 @@ describe('classic assignors, as Kafka\'s Java client computes them', () => {
   ])
 
   it('range: contiguous runs per topic, the first members (by id) one more', () => {
-    assert.deepEqual(Object.fromEntries(range(members, counts)), {a: {a: [0, 1], b: [0]}, b: {a: [2, 3]}, c: {a: [4], b: [1]}})
+    assert.deepEqual(plain(range(members, counts)), {a: {a: [0, 1], b: [0]}, b: {a: [2, 3]}, c: {a: [4], b: [1]}})
   })
 
   it('roundrobin: every partition dealt in turn to the next member subscribed to its topic', () => {
-    assert.deepEqual(Object.fromEntries(roundRobin(members, counts)), {a: {a: [0, 3], b: [1]}, b: {a: [1, 4]}, c: {a: [2], b: [0]}})
+    assert.deepEqual(plain(roundRobin(members, counts)), {a: {a: [0, 3], b: [1]}, b: {a: [1, 4]}, c: {a: [2], b: [0]}})
+  })
+
+  it('takes topic names as data: constructor, __proto__ and toString are topics like any other', () => {
+    const odd = [{memberId: 'm', topics: ['constructor', '__proto__', 'toString']}]
+    const oddCounts = new Map([
+      ['constructor', 2],
+      ['__proto__', 1],
+      ['toString', 1],
+    ])
+    for (const assignor of [range, roundRobin]) {
+      const mine = assignor(odd, oddCounts).get('m')!
+      assert.deepEqual(Object.entries(mine), [
+        ['__proto__', [0]],
+        ['constructor', [0, 1]],
+        ['toString', [0]],
+      ])
+    }
   })
 })
+
+/** Assignments by member as plain objects (kcl's have no prototype, so topic names are only data). */
+const plain = (assignments: Map<string, Record<string, number[]>>) => Object.fromEntries([...assignments].map(([member, assignment]) => [member, {...assignment}]))
