@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {downCluster, type DownResult} from '../cluster/down.ts'
 import {resolveClusterName} from '../cluster/resolve.ts'
-import {nameFlag} from '../cluster/spec.ts'
 import {clusterNameFlag, yesFlag} from '../flags.ts'
+import {renderDown} from '../ui/cluster-report.ts'
 import {confirm} from '../ui/confirm.ts'
 
 export default class Down extends KclCommand {
@@ -28,11 +28,7 @@ export default class Down extends KclCommand {
       return {name, cancelled: true}
     }
     const result = await downCluster(name, {volumes: flags.volumes})
-    if (!this.jsonEnabled()) {
-      this.log(`Cluster "${name}" is down (${result.removedContainers} container(s) removed).`)
-      if (flags.volumes) this.log(`Deleted ${result.removedVolumes.length} volume(s); kcl has forgotten the cluster.`)
-      else if (result.keptVolumes.length > 0) this.log(`Data kept in ${result.keptVolumes.join(', ')}: \`kcl up${nameFlag({name})}\` brings it back, \`--volumes\` deletes it.`)
-    }
+    if (!this.jsonEnabled()) this.log(renderDown(result, {volumes: flags.volumes}))
     return result
   }
 }

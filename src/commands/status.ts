@@ -3,7 +3,7 @@ import {resolveClusterName} from '../cluster/resolve.ts'
 import {statusOf, type ClusterStatus} from '../cluster/status.ts'
 import {ExitCode} from '../errors.ts'
 import {clusterNameFlag} from '../flags.ts'
-import {table} from '../ui/table.ts'
+import {renderStatus} from '../ui/cluster-report.ts'
 
 export default class Status extends KclCommand {
   static summary = "Show a cluster's brokers, their containers and the active controller."
@@ -19,25 +19,8 @@ export default class Status extends KclCommand {
   async run(): Promise<ClusterStatus> {
     const {flags} = await this.parse(Status)
     const status = await statusOf(await resolveClusterName(flags.name))
-    if (!this.jsonEnabled()) this.log(render(status))
+    if (!this.jsonEnabled()) this.log(renderStatus(status))
     if (status.state === 'stopped') process.exitCode = ExitCode.notRunning
     return status
   }
-}
-
-function render(status: ClusterStatus): string {
-  const rows = status.brokers.map((b) => [
-    b.nodeId,
-    b.service,
-    b.state + (b.health && b.state === 'running' ? ` (${b.health})` : ''),
-    `localhost:${b.hostPort}`,
-    b.roles.join('+'),
-    b.activeController ? 'active controller' : b.state !== 'running' ? 'stopped' : b.registered ? 'serving' : 'not registered',
-    b.kafkaVersion ?? '-',
-  ])
-  return [
-    `Cluster "${status.name}": ${status.state}   cluster id ${status.clusterId ?? 'unknown'}   bootstrap ${status.bootstrapServers}   security ${status.security}`,
-    '',
-    table(['NODE', 'SERVICE', 'CONTAINER', 'ADDRESS', 'ROLES', 'KAFKA', 'VERSION'], rows),
-  ].join('\n')
 }

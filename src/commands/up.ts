@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, nameFlag, type WebUi} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
 import {validateWaitSeconds} from '../cluster/wait-limit.ts'
 import {preflight} from '../doctor/preflight.ts'
-import {currentPrefix} from '../ui/invocation.ts'
+import {renderUpReady} from '../ui/cluster-report.ts'
 import {progressMode, runProgress} from '../ui/progress.ts'
 
 export default class Up extends KclCommand {
@@ -73,31 +73,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     const {steps, result} = await upSteps(plan, {preflight, timeoutSeconds: flags.timeout})
     await runProgress(steps, progressMode(this.jsonEnabled()))
     const ready = result()
-    if (!this.jsonEnabled()) this.log(readyMessage(ready))
+    if (!this.jsonEnabled()) this.log(renderUpReady(ready))
     return ready
   }
-}
-
-function readyMessage(ready: UpResult): string {
-  const headline = ready.alreadyRunning
-    ? `Kafka cluster "${ready.name}" is already running; nothing changed.`
-    : `Kafka cluster "${ready.name}" is ready: ${ready.brokers} broker(s), node ${ready.activeController} is the active controller.`
-  const name = nameFlag(ready)
-  const kcl = currentPrefix()
-  return [
-    '',
-    headline,
-    `  Bootstrap servers (this machine):  ${ready.bootstrapServers}`,
-    `  Bootstrap servers (in Docker):     ${ready.dockerBootstrapServers}  (network ${ready.dockerNetwork})`,
-    `  Compose file:                      ${ready.composeFile}`,
-    `  Profile:                           ${ready.name}${ready.security === 'plaintext' ? '' : ` (${ready.security}: ${kcl} profile show ${ready.name})`}`,
-    ...(ready.webUi ? [`  ${`${ready.webUi.name}:`.padEnd(34)} ${ready.webUi.url}  (starting; \`${kcl} ui\` shows the real KRaft controller)`] : []),
-    '',
-    'Next:',
-    `  ${kcl} topic create Delivery --partitions 2${name}`,
-    `  ${kcl} produce Delivery "hello, Kafka"${name}`,
-    `  ${kcl} consume Delivery --group 1${name}`,
-    `  ${kcl} status${name}`,
-    `  ${kcl} down${name}    # keeps your data; add --volumes to delete it`,
-  ].join('\n')
 }

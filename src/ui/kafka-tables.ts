@@ -1,12 +1,18 @@
 import {table} from './table.ts'
 import type {GroupListEntry, GroupView, ResetResult} from '../kafka/groups.ts'
-import type {TopicDescription, TopicSummary} from '../kafka/topics.ts'
+import type {CreateTopicResult, TopicDescription, TopicSummary} from '../kafka/topics.ts'
 
 const list = (numbers: number[]): string => numbers.join(',')
 
 export function renderTopicList(topics: TopicSummary[]): string {
   if (topics.length === 0) return 'No topics yet. Create one with `kcl topic create NAME`.'
   return table(['NAME', 'PARTITIONS', 'REPLICAS'], topics.map((t) => [t.name, String(t.partitions), String(t.replicationFactor)]))
+}
+
+export function renderTopicCreated(result: CreateTopicResult): string {
+  return result.created
+    ? `Created topic ${result.name}: ${result.partitions} partition(s), replication factor ${result.replicationFactor}.`
+    : `Topic ${result.name} already exists (${result.partitions} partition(s), replication factor ${result.replicationFactor}).`
 }
 
 export function renderTopicDescription(topic: TopicDescription): string {

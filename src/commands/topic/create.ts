@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
 import {connectionFlagValues, connectionFlags} from '../../flags.ts'
 import {createTopic, type CreateTopicResult} from '../../kafka/topics.ts'
+import {renderTopicCreated} from '../../ui/kafka-tables.ts'
 
 export default class TopicCreate extends KclCommand {
   static summary = 'Create a topic.'
@@ -33,13 +34,7 @@ export default class TopicCreate extends KclCommand {
         ifNotExists: flags['if-not-exists'],
       }),
     )
-    if (!this.jsonEnabled()) {
-      this.log(
-        result.created
-          ? `Created topic ${result.name}: ${result.partitions} partition(s), replication factor ${result.replicationFactor}.`
-          : `Topic ${result.name} already exists (${result.partitions} partition(s), replication factor ${result.replicationFactor}).`,
-      )
-    }
+    if (!this.jsonEnabled()) this.log(renderTopicCreated(result))
     return result
   }
 }
