@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {MAX_BROKERS} from '../cluster/spec.ts'
-import {runDoctor, type DoctorReport} from '../doctor/doctor.ts'
-import {applyRepairs, repairsOf, type RepairOutcome} from '../doctor/repair.ts'
+import type {DoctorReport} from '../doctor/doctor.ts'
+import {doctorRun, type RepairOutcome} from '../doctor/repair.ts'
 import {clusterNameFlag, yesFlag} from '../flags.ts'
 import {confirm} from '../ui/confirm.ts'
-import {renderDoctorReport, renderRepairPlan, renderRepairs} from '../ui/doctor-report.ts'
+import {renderDoctorReport, renderDoctorRun, renderRepairPlan, renderRepairs} from '../ui/doctor-report.ts'
 
 export default class Doctor extends KclCommand {
   static summary = 'Find, explain and fix what stops a local Kafka cluster from working.'
@@ -30,29 +30,25 @@ export default class Doctor extends KclCommand {
 
   async run(): Promise<DoctorReport & {repairs?: RepairOutcome[]}> {
     const {flags} = await this.parse(Doctor)
-    const options = {name: flags.name, brokers: flags.brokers, port: flags.port, verbose: flags.verbose}
-    let report = await runDoctor(options)
-    let repairs: RepairOutcome[] | undefined
     const human = !this.jsonEnabled()
-    const planned = flags.fix ? repairsOf(report) : []
-    if (planned.length > 0) {
-      if (human) this.log(renderDoctorReport(report, {verbose: flags.verbose}) + '\n\n' + renderRepairPlan(planned))
-      if (await confirm('Fix these now?', {yes: flags.yes, what: 'repair with kcl doctor --fix'})) {
-        repairs = await applyRepairs(planned)
-        if (human) this.log('\n' + renderRepairs(repairs) + '\n')
-        report = await runDoctor(options)
-      } else if (human) {
-        this.log('Nothing changed.')
-        if (!report.ok) process.exitCode = 1
-        return report
-      }
-    } else if (flags.fix && human) {
-      this.log(renderDoctorReport(report, {verbose: flags.verbose}) + '\n\nNothing kcl doctor may fix on its own.')
-      if (!report.ok) process.exitCode = 1
-      return report
+    const show = (text: string): void => {
+      if (human) this.log(text)
     }
-    if (human) this.log(renderDoctorReport(report, {verbose: flags.verbose}))
-    if (!report.ok || repairs?.some((repair) => !repair.ok)) process.exitCode = 1
-    return repairs ? {...report, repairs} : report
+    const options = {name: flags.name, brokers: flags.brokers, port: flags.port, verbose: flags.verbose}
+    const run = await doctorRun(
+      options,
+      flags.fix
+        ? {
+            approve: async (report, planned) => {
+              show(renderDoctorReport(report, {verbose: flags.verbose}) + '\n\n' + renderRepairPlan(planned))
+              return confirm('Fix these now?', {yes: flags.yes, what: 'repair with kcl doctor --fix'})
+            },
+            repaired: (repairs) => show('\n' + renderRepairs(repairs) + '\n'),
+          }
+        : undefined,
+    )
+    show(renderDoctorRun(run, {verbose: flags.verbose}))
+    if (!run.report.ok || run.repairs?.some((repair) => !repair.ok)) process.exitCode = 1
+    return run.repairs ? {...run.report, repairs: run.repairs} : run.report
   }
 }

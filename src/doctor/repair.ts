@@ -1,11 +1,42 @@
 import {inspectContainers} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
-import type {DoctorReport} from './doctor.ts'
+import {runDoctor, type DoctorOptions, type DoctorReport} from './doctor.ts'
 import type {SafeRepair} from './types.ts'
 
 export interface RepairOutcome extends SafeRepair {
   ok: boolean
   error?: string
+}
+
+/** What `kcl doctor` found and, with --fix, what it repaired. */
+export interface DoctorRun {
+  /** The last report: after the repairs, when there were any. */
+  report: DoctorReport
+  /** With --fix: the repairs offered (none when nothing was safe to fix). */
+  planned?: SafeRepair[]
+  /** With --fix: how each repair went, when the user agreed. */
+  repairs?: RepairOutcome[]
+}
+
+export interface FixHooks {
+  /** Shows the report and the planned repairs, and asks whether to run them. */
+  approve(report: DoctorReport, planned: SafeRepair[]): Promise<boolean>
+  /** Hears how the repairs went, before the checks run again. */
+  repaired(outcomes: RepairOutcome[]): void
+}
+
+/**
+ * kcl doctor: runs the checks; with `fix`, offers the safe repairs, runs them once approved and checks again, so the
+ * report shows the machine as the repairs left it.
+ */
+export async function doctorRun(options: DoctorOptions, fix?: FixHooks): Promise<DoctorRun> {
+  const report = await runDoctor(options)
+  if (!fix) return {report}
+  const planned = repairsOf(report)
+  if (planned.length === 0 || !(await fix.approve(report, planned))) return {report, planned}
+  const repairs = await applyRepairs(planned)
+  fix.repaired(repairs)
+  return {report: await runDoctor(options), planned, repairs}
 }
 
 /** The safe repairs a report offers, in the order they should run: leftovers first, then starting brokers. */

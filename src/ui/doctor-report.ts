@@ -1,6 +1,6 @@
 import {styleText} from 'node:util'
 import type {DoctorReport} from '../doctor/doctor.ts'
-import type {RepairOutcome} from '../doctor/repair.ts'
+import type {DoctorRun, RepairOutcome} from '../doctor/repair.ts'
 import {CHECK_GROUPS, currentOs, type CheckStatus, type FixStep, type Os} from '../doctor/types.ts'
 
 const MARK: Record<CheckStatus, string> = {ok: '✓', warn: '!', fail: '✗'}
@@ -71,4 +71,11 @@ export function renderRepairs(outcomes: RepairOutcome[]): string {
 
 export function renderRepairPlan(repairs: {description: string; commands: string[][]}[]): string {
   return ['kcl doctor can fix:', ...repairs.flatMap((repair) => [`  • ${repair.description}`, ...repair.commands.map((args) => `      docker ${args.join(' ')}`)])].join('\n')
+}
+
+/** The end of `kcl doctor`: the report, or with --fix what became of the offered repairs. */
+export function renderDoctorRun(run: DoctorRun, options: {verbose: boolean}): string {
+  if (run.planned && run.planned.length === 0) return renderDoctorReport(run.report, options) + '\n\nNothing kcl doctor may fix on its own.'
+  if (run.planned && !run.repairs) return 'Nothing changed.'
+  return renderDoctorReport(run.report, options)
 }
