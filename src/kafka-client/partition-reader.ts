@@ -203,10 +203,9 @@ async function deliver(topic: string, answer: FetchResponsePartitionData, batche
   const handOver = async (): Promise<boolean> => {
     if (records.length === 0) return true
     const taken = await handlers.onRecords(records)
-    if (taken < records.length) {
-      positions.set(partition, records[taken]!.offset)
-      return false
-    }
+    // A group commits the positions: each reaches past what was taken as soon as it was.
+    positions.set(partition, taken < records.length ? records[taken]!.offset : records[records.length - 1]!.offset + 1)
+    if (taken < records.length) return false
     records = []
     return true
   }
