@@ -125,12 +125,12 @@ export async function produce(client: KafkaClient, request: ProduceRequest): Pro
   if (request.partition !== undefined && request.partition >= partitions.length) {
     throw usageError(`Topic "${request.topic}" has partitions 0 to ${partitions.length - 1}; there is no partition ${request.partition}.`)
   }
-  const configs = await client.topicConfigs(request.topic)
+  // The topic's limit and a producer id (InitProducerId) are asked for at once: one round trip less before sending.
+  const [configs, producer] = await Promise.all([client.topicConfigs(request.topic), client.producer({acks: request.acks, compression: request.compression})])
   const maxMessageBytes = Number(configs.find((c) => c.name === 'max.message.bytes')?.value ?? DEFAULT_MAX_MESSAGE_BYTES)
   const recordLimit = maxMessageBytes - BATCH_OVERHEAD_BYTES
   const build = recordBuilder(request, headers)
 
-  const producer = await client.producer({acks: request.acks, compression: request.compression})
   const recordSize = (record: OutgoingRecord): number => producer.recordSize(record.key, record.value?.length ?? -1, record.headers)
   // Messages from the arguments are all checked before the first is sent, so bad input sends nothing.
   const fromArguments = request.messages.map((message, index) => build(Buffer.from(message, 'utf8'), index + 1))
