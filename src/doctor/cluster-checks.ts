@@ -77,60 +77,78 @@ export function whyStopped(container: ContainerInfo, logs: string): string {
   return `exited with code ${container.exitCode}`
 }
 
+type BrokersInput = {name: string; spec?: ClusterSpec; containers: ContainerInfo[]; logs: BrokerLogs; composeFile?: string}
+
+/** What the brokers' containers show, gathered one broker at a time. */
+interface BrokerSurvey {
+  problems: string[]
+  starting: string[]
+  /** Stopped containers `docker start` can bring back. */
+  toStart: ContainerInfo[]
+  details: string[]
+  oom: boolean
+  sigill: boolean
+}
+
 /** Every broker of the cluster has a running, healthy container. */
-export function brokersCheck(input: {name: string; spec?: ClusterSpec; containers: ContainerInfo[]; logs: BrokerLogs; composeFile?: string}): CheckResult {
+export function brokersCheck(input: BrokersInput): CheckResult {
   const base: CheckBase = {group: 'Cluster', id: 'cluster.brokers', title: 'Brokers', cluster: input.name}
   const {containers, spec} = input
   if (containers.length === 0) {
     return ok(base, spec ? `cluster "${input.name}" is not running (kcl up${nameFlag(input)} starts it)` : `no kcl cluster "${input.name}" on this engine`)
   }
   const expected = spec ? nodeIds(spec) : containers.map((c) => c.nodeId).filter((id): id is number => id !== undefined)
-  const problems: string[] = []
-  const starting: string[] = []
-  const toStart: ContainerInfo[] = []
-  const details: string[] = []
-  const fix: FixStep[] = []
-  let oom = false
-  let sigill = false
-  for (const nodeId of expected) {
-    const container = containers.find((c) => c.nodeId === nodeId)
-    const label = `kafka-${nodeId}`
-    if (!container) {
-      problems.push(`${label} has no container`)
-      continue
-    }
-    const logs = input.logs[container.name] ?? ''
-    if (container.state === 'running') {
-      if (container.health === 'unhealthy') problems.push(`${label} is running but unhealthy (its listener does not answer)`)
-      else if (container.health === 'starting') starting.push(label)
-    } else {
-      const why = container.state === 'exited' ? whyStopped(container, logs) : container.state
-      problems.push(`${label} is ${why}`)
-      if (['exited', 'created'].includes(container.state)) toStart.push(container)
-      oom ||= container.oomKilled
-      sigill ||= container.exitCode === 132 || /SIGILL/.test(logs)
-    }
-    if (logs) details.push(`${container.name} last logged:`, ...logs.trim().split('\n').map((line) => `  ${line}`))
-  }
+  const survey = surveyBrokers(expected, containers, input.logs)
+  const {problems, starting, toStart, details} = survey
   if (problems.length === 0 && starting.length === 0) {
     return ok(base, `${expected.length} of ${expected.length} broker(s) running and healthy`)
   }
   if (problems.length === 0) {
     return warn(base, `${starting.join(', ')} still starting; run kcl doctor again in a few seconds.`, {details})
   }
+  return fail(base, `${problems.join('; ')}.`, {
+    details,
+    fix: brokersFix(survey, input),
+    ...(toStart.length > 0 ? {fixable: {description: `start ${toStart.map((c) => c.service ?? c.name).join(', ')} of cluster "${input.name}"`, commands: [['start', ...toStart.map((c) => c.name)]]}} : {}),
+  })
+}
+
+function surveyBrokers(expected: number[], containers: ContainerInfo[], logsByName: BrokerLogs): BrokerSurvey {
+  const survey: BrokerSurvey = {problems: [], starting: [], toStart: [], details: [], oom: false, sigill: false}
+  for (const nodeId of expected) {
+    const container = containers.find((c) => c.nodeId === nodeId)
+    if (container) surveyBroker(survey, `kafka-${nodeId}`, container, logsByName[container.name] ?? '')
+    else survey.problems.push(`kafka-${nodeId} has no container`)
+  }
+  return survey
+}
+
+function surveyBroker(survey: BrokerSurvey, label: string, container: ContainerInfo, logs: string): void {
+  if (container.state === 'running') {
+    if (container.health === 'unhealthy') survey.problems.push(`${label} is running but unhealthy (its listener does not answer)`)
+    else if (container.health === 'starting') survey.starting.push(label)
+  } else {
+    const why = container.state === 'exited' ? whyStopped(container, logs) : container.state
+    survey.problems.push(`${label} is ${why}`)
+    if (['exited', 'created'].includes(container.state)) survey.toStart.push(container)
+    survey.oom ||= container.oomKilled
+    survey.sigill ||= container.exitCode === 132 || /SIGILL/.test(logs)
+  }
+  if (logs) survey.details.push(`${container.name} last logged:`, ...logs.trim().split('\n').map((line) => `  ${line}`))
+}
+
+function brokersFix(survey: BrokerSurvey, input: BrokersInput): FixStep[] {
+  const {problems, toStart} = survey
+  const fix: FixStep[] = []
   if (toStart.length > 0) {
     const names = toStart.map((c) => c.name)
     fix.push({text: `kcl doctor --fix starts ${toStart.length === 1 ? 'it' : 'them'} (docker start ${names.join(' ')}).`})
   }
   if (problems.some((problem) => problem.endsWith('has no container'))) fix.push({text: `kcl up${nameFlag(input)} creates the missing containers.`})
-  if (oom && spec) fix.push(...moreMemory(gib(memoryNeeded(spec.brokers, spec.heap))))
-  if (sigill) fix.push(...sigillFix(input.composeFile))
+  if (survey.oom && input.spec) fix.push(...moreMemory(gib(memoryNeeded(input.spec.brokers, input.spec.heap))))
+  if (survey.sigill) fix.push(...sigillFix(input.composeFile))
   if (problems.some((problem) => problem.includes('unhealthy'))) fix.push({text: `See why: kcl doctor --verbose${nameFlag(input)}, or docker logs on the broker's container.`})
-  return fail(base, `${problems.join('; ')}.`, {
-    details,
-    fix,
-    ...(toStart.length > 0 ? {fixable: {description: `start ${toStart.map((c) => c.service ?? c.name).join(', ')} of cluster "${input.name}"`, commands: [['start', ...toStart.map((c) => c.name)]]}} : {}),
-  })
+  return fix
 }
 
 /** The cluster.id in a meta.properties file. */
