@@ -1,6 +1,6 @@
 import {composeProjectName, nameFlag, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
 import {CLUSTER_LABEL, type ContainerInfo} from '../docker/containers.ts'
-import type {ContainerRow, NetworkInfo} from './engine.ts'
+import type {ContainerRow, NetworkInfo} from '../docker/inventory.ts'
 import {moreMemory} from './fixes.ts'
 import {memoryNeeded, gib, sigillFix} from './resources-checks.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult, type FixStep} from './types.ts'

@@ -1,7 +1,7 @@
 import type {NetworkInterfaceInfo} from 'node:os'
 import {hostPort, nameFlag, nodeIds, type ClusterSpec} from '../cluster/spec.ts'
 import type {ContainerInfo} from '../docker/containers.ts'
-import type {ContainerRow, NetworkInfo} from './engine.ts'
+import type {ContainerRow, NetworkInfo} from '../docker/inventory.ts'
 import {describeOwner, portOwners, portState, suggestBasePort} from './ports.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 

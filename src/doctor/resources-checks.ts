@@ -1,4 +1,4 @@
-import type {ImageInfo} from './engine.ts'
+import type {ImageInfo} from '../docker/inventory.ts'
 import {moreDisk, moreMemory} from './fixes.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
 

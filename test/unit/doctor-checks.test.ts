@@ -7,7 +7,7 @@ import {brokersCheck, clusterIdOf, clusterIdsCheck, composeContainerNames, lefto
 import {composeCheck} from '../../src/doctor/compose-checks.ts'
 import {daemonCheck, dockerBinaryCheck, unixSocketPath} from '../../src/doctor/docker-checks.ts'
 import {shapeFromContainers} from '../../src/doctor/doctor.ts'
-import {fileFromTar, parseContainerRows, type ContainerRow, type NetworkInfo} from '../../src/doctor/engine.ts'
+import {fileFromTar, parseContainerRows, type ContainerRow, type NetworkInfo} from '../../src/docker/inventory.ts'
 import {partitionsCheckOf} from '../../src/doctor/kafka-checks.ts'
 import {metadataAnswer} from '../../src/kafka-client/cluster.ts'
 import {Metadata, readMetadataResponse, writeMetadataResponse} from '../../src/kafka-client/protocol/messages/index.ts'

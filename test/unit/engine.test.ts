@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {containerEngine} from '../../src/docker/engine.ts'
 import {classifyDockerFailure} from '../../src/docker/errors.ts'
-import {parsePodmanContainers} from '../../src/doctor/engine.ts'
+import {parsePodmanContainers} from '../../src/docker/inventory.ts'
 import {podmanChecks, type PodmanProbe} from '../../src/doctor/podman-checks.ts'
 
 const onPath = (...programs: string[]) => (program: string) => (programs.includes(program) ? `/usr/bin/${program}` : undefined)

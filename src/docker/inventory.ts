@@ -1,9 +1,9 @@
-import {runProcess} from '../docker/process.ts'
-import {CLUSTER_LABEL} from '../docker/containers.ts'
-import {containerEngine} from '../docker/engine.ts'
-import {docker} from '../docker/run.ts'
+import {CLUSTER_LABEL} from './containers.ts'
+import {containerEngine} from './engine.ts'
+import {runProcess} from './process.ts'
+import {docker} from './run.ts'
 
-/** What the doctor reads from the Docker engine, each with one docker call. */
+/** What the engine holds (every container, network, image and volume), each read with one docker call; the doctor's view. */
 
 export interface ContainerRow {
   id: string
