@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {ExitCode, KclError} from '../errors.ts'
+import type {ContainerInfo} from '../docker/containers.ts'
 import type {KafkaClient} from '../kafka/client.ts'
 import {withKafka} from '../kafka-client/index.ts'
 import type {PartitionState} from '../kafka-client/index.ts'
@@ -34,6 +35,8 @@ export interface FailoverRequest {
 export interface FailoverPlan {
   spec: ClusterSpec
   target: number
+  /** The target's container, as Docker listed it when the plan was made. */
+  container: ContainerInfo
   controllerBefore: number
   /** Running nodes other than the target: the ones that must take over. */
   survivors: number[]
@@ -89,9 +92,9 @@ export async function planFailover(request: FailoverRequest): Promise<FailoverPl
     })
   }
   const target = request.broker ?? controllerBefore
-  requireRunning(cluster, target)
+  const container = requireRunning(cluster, target)
   checkFailover(spec, running, target)
-  return {spec, target, controllerBefore, survivors: running.filter((id) => id !== target), kill: request.kill}
+  return {spec, target, container, controllerBefore, survivors: running.filter((id) => id !== target), kill: request.kill}
 }
 
 /** Refuses, in one line, a failover nothing could take over from: a single node, or a quorum left without a majority. */
@@ -120,6 +123,8 @@ export function checkFailover(spec: ClusterSpec, running: number[], target: numb
 const ELECTION_TIMEOUT_MS = 60_000
 const PROBE_TIMEOUT_MS = 60_000
 const SETTLE_TIMEOUT_MS = 30_000
+/** Leaders move within a heartbeat or two (0.5 s in kcl's templates): retry often so as not to add to the failover time. */
+const PROBE_RETRY_MS = 100
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
 
@@ -130,6 +135,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
   let before: PartitionState[] = []
   let after: PartitionState[] = []
   let exited: Promise<void> = Promise.resolve()
+  let settled: Promise<PartitionState[]> = Promise.resolve([])
   let exitedMs: number | undefined
   let stoppedServingMs: number | undefined
   let electionMs: number | null = null
@@ -153,10 +159,8 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
     {
       title: `Stop broker ${target}${wasController ? ' (the active controller)' : ''} with docker ${plan.kill ? 'kill' : 'stop'}, wait for ${wasController ? 'a new controller' : 'it to stop serving'}`,
       run: async (retitle) => {
-        const cluster = await clusterNodes(spec.name)
-        const container = requireRunning(cluster, target)
         t0 = performance.now()
-        exited = stopContainer(container, plan.kill).then(() => {
+        exited = stopContainer(plan.container, plan.kill).then(() => {
           exitedMs = performance.now() - t0
         })
         exited.catch(() => {})
@@ -184,6 +188,9 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
         await withKafka(serversOf(spec, survivors), async (client) => {
           records = await sendProbes(client, spec.brokers, probeValue, t0 + PROBE_TIMEOUT_MS)
           probeAckedMs = performance.now() - t0
+          // The partitions settle (and the container exits) while the probe is read back.
+          settled = exited.then(() => settledPartitions(spec, survivors, target, performance.now() + SETTLE_TIMEOUT_MS))
+          settled.catch(() => {})
           retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC}, ${seconds(probeAckedMs)} after the stop`)
           const deadline = performance.now() + PROBE_TIMEOUT_MS
           await retryUntil(deadline, () => readProbes(client, records, probeValue, deadline))
@@ -195,8 +202,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
     {
       title: 'Compare partition leaders and ISRs',
       run: async (retitle) => {
-        await exited
-        after = await settledPartitions(spec, survivors, target, performance.now() + SETTLE_TIMEOUT_MS)
+        after = await settled
         const moved = movedLeaders(before, after).length
         retitle(`${moved} partition leader${moved === 1 ? '' : 's'} moved off broker ${target}`)
       },
@@ -254,7 +260,7 @@ export async function sendProbes(client: KafkaClient, partitions: number, value:
           hint: 'Too few replicas may be in sync (min.insync.replicas); `kcl status` and `kcl topic describe` show them.',
         })
       }
-      await sleep(250)
+      await sleep(PROBE_RETRY_MS)
     } finally {
       await producer.close()
     }
@@ -309,7 +315,7 @@ async function settledPartitions(spec: ClusterSpec, survivors: number[], stopped
     const partitions = await retryUntil(deadline, () => partitionStates(spec, survivors))
     const settled = partitions.every((p) => p.leader !== stopped && !p.isr.includes(stopped))
     if (settled || performance.now() > deadline) return partitions
-    await sleep(500)
+    await sleep(PROBE_RETRY_MS)
   }
 }
 
