@@ -145,6 +145,26 @@ export function imageFromEnvironment(env: NodeJS.ProcessEnv = process.env): stri
   return image
 }
 
+/** The first Kafka release with an official GraalVM native image, apache/kafka-native (KIP-974). */
+export const OLDEST_NATIVE_VERSION = '3.8.0'
+/** Native images of older releases have no SASL. */
+const NATIVE_SASL_VERSION = '4.4.0'
+
+/**
+ * The native image of a Kafka release, `apache/kafka-native:<version>` (beside KCL_KAFKA_REPOSITORY's repository when
+ * set): the broker compiled ahead of time with GraalVM, for local development and tests only.
+ */
+export function nativeKafkaImage(version: string, security: SecurityMode | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const image = kafkaVersionImage(version, env)
+  if (compareKafkaVersions(version, OLDEST_NATIVE_VERSION) < 0) {
+    throw usageError(`Kafka ${version} has no native image: apache/kafka-native starts with Kafka ${OLDEST_NATIVE_VERSION}.`, `Use --native with --kafka-version ${OLDEST_NATIVE_VERSION} or newer, or drop --native.`)
+  }
+  if (security !== undefined && usesSasl(security) && compareKafkaVersions(version, NATIVE_SASL_VERSION) < 0) {
+    throw usageError(`The native image of Kafka ${version} cannot do SASL (--security ${security}).`, `Use --kafka-version ${NATIVE_SASL_VERSION} or newer with --native, or --security ssl, or drop --native.`)
+  }
+  return image.replace(/:[^:/]+$/, (tag) => `-native${tag}`)
+}
+
 /** A new spec from what the user asked for, with kcl's defaults for the rest. */
 export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = process.env): ClusterSpec {
   validateSpecRequest(request)

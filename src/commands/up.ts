@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, type WebUi} from '../cluster/spec.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, OLDEST_NATIVE_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, nativeKafkaImage, type WebUi} from '../cluster/spec.ts'
 import {validateWaitSeconds} from '../cluster/wait-limit.ts'
 import {preflight} from '../doctor/preflight.ts'
 import {renderUpReady} from '../ui/cluster-report.ts'
@@ -18,6 +18,7 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     {description: 'A second cluster beside the first', command: '<%= config.bin %> up --name dev --brokers 3 --port 19092'},
     {description: 'The Kafka release your production runs', command: '<%= config.bin %> up --kafka-version 3.9.1'},
     {description: 'TLS and SASL (SCRAM) on localhost:9092; the profile "local" holds the credentials', command: '<%= config.bin %> up --security sasl_ssl'},
+    {description: 'The native image (apache/kafka-native): faster start, less memory', command: '<%= config.bin %> up --brokers 3 --native'},
     {description: 'Show the compose file without starting anything', command: '<%= config.bin %> up --brokers 3 --dry-run'},
     {description: 'With Kafdrop beside the brokers, on localhost:9000', command: '<%= config.bin %> up --brokers 3 --ui kafdrop'},
   ]
@@ -29,6 +30,10 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
     'kafka-version': Flags.string({
       description: `Kafka release to run, ${OLDEST_KAFKA_VERSION} or newer: the image apache/kafka:VERSION (repository from env: KCL_KAFKA_REPOSITORY) [default: ${KAFKA_VERSION}]`,
       helpValue: 'VERSION',
+    }),
+    native: Flags.boolean({
+      description: `run the GraalVM native image apache/kafka-native:VERSION (Kafka ${OLDEST_NATIVE_VERSION} or newer): starts in a fraction of the time, in a fraction of the memory; for local use only (no JVM options, serial GC)`,
+      exclusive: ['image'],
     }),
     port: Flags.integer({char: 'p', description: `host port of broker 1; broker n gets port + n - 1 [default: ${DEFAULT_BASE_PORT}]`, helpValue: 'PORT'}),
     expose: Flags.boolean({description: 'publish broker ports on all network interfaces, not only 127.0.0.1; --no-expose goes back to 127.0.0.1 only', allowNo: true}),
@@ -55,7 +60,11 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       name: flags.name,
       brokers: flags.brokers,
       basePort: flags.port,
-      image: flags['kafka-version'] === undefined ? flags.image : kafkaVersionImage(flags['kafka-version']),
+      image: flags.native
+        ? nativeKafkaImage(flags['kafka-version'] ?? KAFKA_VERSION, flags.security)
+        : flags['kafka-version'] === undefined
+          ? flags.image
+          : kafkaVersionImage(flags['kafka-version']),
       expose: flags.expose,
       heap: flags.heap,
       ui: flags.ui,

@@ -7,6 +7,7 @@ import {
   OLDEST_KAFKA_VERSION,
   compareKafkaVersions,
   kafkaVersionImage,
+  nativeKafkaImage,
   newClusterSpec,
   newKraftClusterId,
   validateSpecRequest,
@@ -77,6 +78,14 @@ describe('--kafka-version', () => {
     assert.throws(() => kafkaVersionImage('3.6.2', {}), {message: `Kafka 3.6.2 is older than kcl can run: its KRaft templates need Kafka ${OLDEST_KAFKA_VERSION} or newer (the first apache/kafka image).`, exitCode: 2})
     assert.throws(() => kafkaVersionImage('2.8.0', {}), {exitCode: 2})
     for (const bad of ['4', '4.0', 'latest', '4.0.0-rc1', '../4.0.0']) assert.throws(() => kafkaVersionImage(bad, {}), /--kafka-version must be a Kafka release like/)
+  })
+
+  it('--native picks apache/kafka-native:VERSION (beside KCL_KAFKA_REPOSITORY), from 3.8.0 on, SASL from 4.4.0 on', () => {
+    assert.equal(nativeKafkaImage(KAFKA_VERSION, undefined, {}), `apache/kafka-native:${KAFKA_VERSION}`)
+    assert.equal(nativeKafkaImage('3.9.1', 'ssl', {KCL_KAFKA_REPOSITORY: 'mirror.example.com:5000/apache/kafka'}), 'mirror.example.com:5000/apache/kafka-native:3.9.1')
+    assert.equal(nativeKafkaImage('4.4.0', 'sasl_ssl', {}), 'apache/kafka-native:4.4.0')
+    assert.throws(() => nativeKafkaImage('3.7.0', undefined, {}), {message: 'Kafka 3.7.0 has no native image: apache/kafka-native starts with Kafka 3.8.0.', exitCode: 2})
+    assert.throws(() => nativeKafkaImage('4.0.0', 'sasl_plaintext', {}), {message: 'The native image of Kafka 4.0.0 cannot do SASL (--security sasl_plaintext).', exitCode: 2})
   })
 
   it('compares releases numerically', () => {
