@@ -33,9 +33,15 @@ if (!answered && argv[0] === '__complete') {
   const {printCompletions} = await import('../dist/completion/complete-command.js')
   await printCompletions(argv.slice(1), packageJson, readManifest)
 } else if (!answered) {
-  // V8's compiled code for oclif, kcl and their dependencies, kept in the OS's temp directory: runs after the first
-  // start ~10% faster (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
+  // Everything else: oclif, kcl and their dependencies bundled into one file (see bin/build-fast-path.mjs), which
+  // loads only the command it runs. V8's compiled code for it is kept in the OS's temp directory, so every start after
+  // the first skips compiling (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
   process.getBuiltinModule('node:module').enableCompileCache()
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  const {fileURLToPath} = process.getBuiltinModule('node:url')
+  // oclif would check Node's version against its own engines with semver on load; the floor was checked above.
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
+  const {main} = createRequire(import.meta.url)('../dist/kcl.cjs')
+  // The commands' child processes need not see it.
+  delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+  await main(fileURLToPath(new URL('..', import.meta.url)))
 }

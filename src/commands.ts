@@ -1,55 +1,42 @@
-// The explicit command table oclif loads (package.json oclif.commands); one bundle can carry it, so the
-// standalone binary needs no command files on disk. Keep it sorted by command id.
-import BrokerRestart from './commands/broker/restart.ts'
-import BrokerStart from './commands/broker/start.ts'
-import BrokerStop from './commands/broker/stop.ts'
-import ClusterFailover from './commands/cluster/failover.ts'
-import ClusterRestore from './commands/cluster/restore.ts'
-import Completion from './commands/completion.ts'
-import Consume from './commands/consume.ts'
-import Doctor from './commands/doctor.ts'
-import Down from './commands/down.ts'
-import GroupDescribe from './commands/group/describe.ts'
-import GroupList from './commands/group/list.ts'
-import GroupReset from './commands/group/reset.ts'
-import Produce from './commands/produce.ts'
-import ProfileCreate from './commands/profile/create.ts'
-import ProfileDelete from './commands/profile/delete.ts'
-import ProfileList from './commands/profile/list.ts'
-import ProfileShow from './commands/profile/show.ts'
-import ProfileUse from './commands/profile/use.ts'
-import Status from './commands/status.ts'
-import TopicCreate from './commands/topic/create.ts'
-import TopicDelete from './commands/topic/delete.ts'
-import TopicDescribe from './commands/topic/describe.ts'
-import TopicList from './commands/topic/list.ts'
-import Ui from './commands/ui.ts'
-import Up from './commands/up.ts'
+import type {Command} from '@oclif/core'
 
-export const COMMANDS = {
-  'broker:restart': BrokerRestart,
-  'broker:start': BrokerStart,
-  'broker:stop': BrokerStop,
-  'cluster:failover': ClusterFailover,
-  'cluster:restore': ClusterRestore,
-  completion: Completion,
-  consume: Consume,
-  doctor: Doctor,
-  down: Down,
-  'group:describe': GroupDescribe,
-  'group:list': GroupList,
-  'group:reset': GroupReset,
-  produce: Produce,
-  'profile:create': ProfileCreate,
-  'profile:delete': ProfileDelete,
-  'profile:list': ProfileList,
-  'profile:show': ProfileShow,
-  'profile:use': ProfileUse,
-  status: Status,
-  'topic:create': TopicCreate,
-  'topic:delete': TopicDelete,
-  'topic:describe': TopicDescribe,
-  'topic:list': TopicList,
-  ui: Ui,
-  up: Up,
+// The command table: oclif's manifest (oclif.manifest.json, made at build time from every command) answers help and
+// parses flags, and a command line loads only the command it runs, with its own dependencies. One bundle can carry the
+// table (dist/kcl.cjs, the standalone binary), so no command file needs to be found on disk. Keep it sorted by id.
+export const COMMAND_LOADERS: Record<string, () => Promise<{default: Command.Class}>> = {
+  'broker:restart': () => import('./commands/broker/restart.ts'),
+  'broker:start': () => import('./commands/broker/start.ts'),
+  'broker:stop': () => import('./commands/broker/stop.ts'),
+  'cluster:failover': () => import('./commands/cluster/failover.ts'),
+  'cluster:restore': () => import('./commands/cluster/restore.ts'),
+  completion: () => import('./commands/completion.ts'),
+  consume: () => import('./commands/consume.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  down: () => import('./commands/down.ts'),
+  'group:describe': () => import('./commands/group/describe.ts'),
+  'group:list': () => import('./commands/group/list.ts'),
+  'group:reset': () => import('./commands/group/reset.ts'),
+  produce: () => import('./commands/produce.ts'),
+  'profile:create': () => import('./commands/profile/create.ts'),
+  'profile:delete': () => import('./commands/profile/delete.ts'),
+  'profile:list': () => import('./commands/profile/list.ts'),
+  'profile:show': () => import('./commands/profile/show.ts'),
+  'profile:use': () => import('./commands/profile/use.ts'),
+  status: () => import('./commands/status.ts'),
+  'topic:create': () => import('./commands/topic/create.ts'),
+  'topic:delete': () => import('./commands/topic/delete.ts'),
+  'topic:describe': () => import('./commands/topic/describe.ts'),
+  'topic:list': () => import('./commands/topic/list.ts'),
+  ui: () => import('./commands/ui.ts'),
+  up: () => import('./commands/up.ts'),
+}
+
+/** One command's class, loaded with its dependencies; undefined for an id kcl does not have. */
+export async function loadCommand(id: string): Promise<Command.Class | undefined> {
+  return (await COMMAND_LOADERS[id]?.())?.default
+}
+
+/** Every command's class, by id: what the build computes oclif's manifest from. */
+export async function loadAllCommands(): Promise<Record<string, Command.Class>> {
+  return Object.fromEntries(await Promise.all(Object.entries(COMMAND_LOADERS).map(async ([id, load]) => [id, (await load()).default] as const)))
 }

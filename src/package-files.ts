@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {getAsset, isSea} from 'node:sea'
 
+// This file's compiled form, and the dist/kcl.cjs bundle it is part of, sit one level below the package's root.
 const PACKAGE_ROOT = new URL('../', import.meta.url)
 
 /**
@@ -9,5 +10,10 @@ const PACKAGE_ROOT = new URL('../', import.meta.url)
  */
 export function readPackageFile(path: string): string {
   if (isSea()) return getAsset(path, 'utf8')
-  return readFileSync(new URL(path, PACKAGE_ROOT), 'utf8')
+  return readFileSync(packageFileUrl(path), 'utf8')
+}
+
+/** Where a file of the npm install or checkout is, by its path in the package. */
+export function packageFileUrl(path: string): URL {
+  return new URL(path, PACKAGE_ROOT)
 }

@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {getAsset, isSea} from 'node:sea'
+import {packageFileUrl} from '../package-files.ts'
 
 /** The page's files, built from web/ by bin/build-web.mjs into dist/web/ (and into the binary as SEA assets). */
 export const ASSET_FILES = ['index.html', 'app.js', 'app.css'] as const
@@ -16,8 +17,7 @@ export interface Asset {
   contentType: string
 }
 
-// dist/web-server/assets.js → dist/web/; the sources (src/web-server/) have no built page beside them.
-const BUILT_DIR = new URL('../web/', import.meta.url)
+const BUILT_DIR = packageFileUrl('dist/web/')
 
 /** Reads every asset once, at start: a missing build fails `kcl ui` at once rather than the first page. */
 export async function loadAssets(): Promise<Map<AssetFile, Asset>> {

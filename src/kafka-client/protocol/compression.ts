@@ -1,5 +1,5 @@
 import {promisify} from 'node:util'
-import {gunzip, gzip, zstdCompress, zstdDecompress} from 'node:zlib'
+import type * as Zlib from 'node:zlib'
 
 /**
  * Kafka's four codecs. gzip and zstd are Node's zlib, run on its thread pool. snappy and lz4 are
@@ -30,10 +30,16 @@ const XERIAL_HEADER = Buffer.concat([XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0
 const XERIAL_BLOCK_BYTES = 64 * 1024
 
 const zlibOptions = {maxOutputLength: MAX_DECOMPRESSED_BYTES}
-const gzipAsync = promisify(gzip)
-const gunzipAsync = promisify(gunzip)
-const zstdCompressAsync = promisify(zstdCompress)
-const zstdDecompressAsync = promisify(zstdDecompress)
+/** node:zlib takes a good part of a command's start-up to load: it is loaded with the first gzip or zstd batch. */
+function loadZlib() {
+  const {gunzip, gzip, zstdCompress, zstdDecompress} = process.getBuiltinModule('node:zlib') as typeof Zlib
+  return {gzip: promisify(gzip), gunzip: promisify(gunzip), zstdCompress: promisify(zstdCompress), zstdDecompress: promisify(zstdDecompress)}
+}
+let zlib: ReturnType<typeof loadZlib> | undefined
+const gzipAsync = (data: Buffer) => (zlib ??= loadZlib()).gzip(data)
+const gunzipAsync = (data: Buffer, options: Zlib.ZlibOptions) => (zlib ??= loadZlib()).gunzip(data, options)
+const zstdCompressAsync = (data: Buffer, options: Zlib.ZstdOptions) => (zlib ??= loadZlib()).zstdCompress(data, options)
+const zstdDecompressAsync = (data: Buffer, options: Zlib.ZstdOptions) => (zlib ??= loadZlib()).zstdDecompress(data, options)
 
 export const compressors: Record<Codec, (data: Buffer) => Promise<Buffer>> = {
   gzip: (data) => gzipAsync(data),
