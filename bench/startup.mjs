@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Start-up time of kcl, the standalone binary against an npm install of the same commit, both against `node -e 0`
 // (Node 26). Needs hyperfine, dist/ (npm run build) and dist/kcl-linux-x64 (npm run build:binary -- --target linux-x64).
-// Usage: npm run build && node bin/build-binary.mjs --target linux-x64 && node bench/startup.mjs [--runs N]
+// With BOOTSTRAP=host:port (a running broker), also `topic list -b` (a whole command: start-up, one Metadata round trip,
+// the table) beside kcat -L, the peer that answers the same question.
+// Usage: npm run build && node bin/build-binary.mjs --target linux-x64 && [BOOTSTRAP=…] node bench/startup.mjs [--runs N]
 import {execFileSync} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {loadavg, tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -40,6 +42,11 @@ const commands = {
   // What every TAB runs (src/completion): commands and flags come from the manifest, also without oclif.
   'binary __complete topic de': `${binary} __complete topic de`,
   'npm __complete topic de': `${npmKcl} __complete topic de`,
+  ...(process.env.BOOTSTRAP && {
+    'binary topic list -b': `${binary} topic list -b ${process.env.BOOTSTRAP}`,
+    'npm topic list -b': `${npmKcl} topic list -b ${process.env.BOOTSTRAP}`,
+    'kcat -L -b': `kcat -L -b ${process.env.BOOTSTRAP}`,
+  }),
 }
 mkdirSync(RESULTS, {recursive: true})
 const exported = join(RESULTS, 'startup.json')
@@ -55,6 +62,7 @@ const results = Object.fromEntries(JSON.parse(readFileSync(exported, 'utf8')).re
 const cpu = (r) => r.user + r.system
 const base = results['node -e 0']
 const ms = (seconds) => `${(seconds * 1000).toFixed(1)} ms`
+console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 console.log('\n| command | mean ± σ | fastest | user + sys CPU | × node -e 0 (mean) | × node -e 0 (CPU) | × node -e 0 (fastest) |')
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
 for (const name of Object.keys(commands)) {

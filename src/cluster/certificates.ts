@@ -1,4 +1,4 @@
-import {generateKeyPairSync, randomBytes} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 
 /** A certificate and its private key, PEM (the key as PKCS#8, which Kafka's PEM key stores and every client read). */
 export interface IssuedCertificate {
@@ -30,7 +30,7 @@ async function forge(): Promise<typeof import('node-forge')> {
 }
 
 function newKeyPair(): {privatePem: string; publicPem: string} {
-  const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048})
+  const {privateKey, publicKey} = crypto().generateKeyPairSync('rsa', {modulusLength: 2048})
   return {privatePem: privateKey.export({type: 'pkcs8', format: 'pem'}) as string, publicPem: publicKey.export({type: 'spki', format: 'pem'}) as string}
 }
 
@@ -87,7 +87,12 @@ export async function issueCertificate(ca: IssuedCertificate, request: Certifica
 
 /** 16 random bytes, positive (the top bit clear), as X.509 serial numbers must be. */
 function serialNumber(): string {
-  const bytes = randomBytes(16)
+  const bytes = crypto().randomBytes(16)
   bytes[0] = (bytes[0] as number) & 0x7f
   return bytes.toString('hex')
+}
+
+/** node:crypto, loaded when a certificate is made rather than by every command that imports this module. */
+function crypto(): typeof Crypto {
+  return process.getBuiltinModule('node:crypto') as typeof Crypto
 }

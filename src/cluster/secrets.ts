@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {createVolume, writeVolumeFiles} from '../docker/volumes.ts'
@@ -96,7 +96,8 @@ export async function ensureClusterSecrets(spec: ClusterSpec): Promise<Record<st
   if (usesSasl(mode)) {
     let password = await readSecret(dir, FILES.password)
     if (!password) {
-      password = randomBytes(24).toString('base64url')
+      // node:crypto loads only here: most commands that import this module never make a password.
+      password = (process.getBuiltinModule('node:crypto') as typeof Crypto).randomBytes(24).toString('base64url')
       await writeSecret(dir, FILES.password, password)
     }
     volume['admin-password'] = password

@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 import {usageError} from '../errors.ts'
 
 import packageJson from '../../package.json' with {type: 'json'}
@@ -192,7 +192,8 @@ export function webUi(request: Pick<SpecRequest, 'ui' | 'uiPort'>, saved?: Pick<
 
 /** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
 export function newKraftClusterId(): string {
-  return randomBytes(16).toString('base64url')
+  // node:crypto loads only here: every command imports this module, few make a cluster id.
+  return (process.getBuiltinModule('node:crypto') as typeof Crypto).randomBytes(16).toString('base64url')
 }
 
 export function composeProjectName(clusterName: string): string {

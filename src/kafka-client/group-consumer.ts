@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConsumeRequest, ConsumeSession, GroupProtocol} from '../kafka/client.ts'
 import * as admin from './admin.ts'
@@ -386,7 +386,8 @@ async function consumerMember(cluster: Cluster, request: ConsumeRequest & {group
   const topicId = (await retrying(cluster, () => cluster.metadata([request.topic]), {topicExists: true})).topicIds.get(request.topic)
   if (!topicId) throw new KafkaProtocolError(3, `Metadata for topic "${request.topic}"`)
   // Since version 1 the member names itself: a UUID, as Kafka writes them.
-  const ownId = randomBytes(16).toString('base64url')
+  // node:crypto loads when a member joins, not with every command that imports the client.
+  const ownId = (process.getBuiltinModule('node:crypto') as typeof Crypto).randomBytes(16).toString('base64url')
   let memberId = ownId
   let memberEpoch = 0
   let owned: number[] = []

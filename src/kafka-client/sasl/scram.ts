@@ -1,4 +1,4 @@
-import {createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 import {SaslFailure, type SaslExchange} from './mechanism.ts'
 
 export type ScramHash = 'sha1' | 'sha256' | 'sha512'
@@ -31,7 +31,10 @@ function xor(a: Buffer, b: Buffer): Buffer {
  * server's salt and iterations, then the server's signature checked, so a server that does not know the
  * password cannot pretend to. `nonce` is random unless given (tests replay the RFCs' examples).
  */
-export function scramExchange(hash: ScramHash, username: string, password: string, nonce = randomBytes(24).toString('base64')): SaslExchange {
+export function scramExchange(hash: ScramHash, username: string, password: string, givenNonce?: string): SaslExchange {
+  // node:crypto loads with the first SCRAM exchange, not with every command that can connect.
+  const {createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual} = process.getBuiltinModule('node:crypto') as typeof Crypto
+  const nonce = givenNonce ?? randomBytes(24).toString('base64')
   const hmac = (key: Buffer, text: string): Buffer => createHmac(hash, key).update(text, 'utf8').digest()
   const clientFirstBare = `n=${saslName(username)},r=${nonce}`
   let expectedServerSignature: Buffer | undefined
