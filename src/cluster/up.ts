@@ -1,5 +1,6 @@
 import {detectCompose, runCompose, type ComposeTool} from '../docker/compose.ts'
 import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
+import {DockerFailureError} from '../docker/errors.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka-client/index.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
@@ -125,6 +126,16 @@ async function notReadyError(spec: ClusterSpec, nodeId: number, container: Conta
   })
 }
 
+/** Docker's pull errors do not always say which image (compose v2 names the service): say it, and how to get it. */
+function withImageNamed(error: unknown, spec: ClusterSpec): unknown {
+  if (!(error instanceof DockerFailureError) || error.kind !== 'image-pull') return error
+  const native = /-native:[^/]+$/.test(spec.image)
+  return new DockerFailureError('image-pull', `Docker could not download the image ${spec.image}: the registry cannot be reached or does not have it.`, {
+    hint: native ? `Pull it where a registry can be reached (docker pull ${spec.image}; native images exist from Kafka 3.8.0 on), or run kcl up without --native.` : error.hint,
+    exitCode: error.exitCode,
+  })
+}
+
 /** Polls one broker until it answers on its host port and sees itself registered with the controller. */
 async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number, abort: AbortSignal): Promise<void> {
   const address = {host: '127.0.0.1', port: hostPort(spec, nodeId)}
@@ -238,7 +249,7 @@ export async function upSteps(plan: UpPlan, options: {preflight: Preflight; time
           // A cluster that never started leaves nothing behind; an existing one keeps its volumes.
           await runCompose(compose, {name: project, file: composeFile}, ['down', ...(saved ? [] : ['--volumes'])]).catch(() => {})
           if (!saved) await forgetCluster(spec.name)
-          throw error
+          throw withImageNamed(error, spec)
         }
         retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
       },
