@@ -9,7 +9,7 @@
 //   BEFORE_CHECKOUT: another checkout of kcl, built (npm ci && npm run build), e.g. a git worktree of the older commit.
 //   Clusters perf-bench-* on ports 26720-26739 in a private KCL_HOME, removed with their volumes at the end.
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, writeFileSync} from 'node:fs'
 import {loadavg, tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -78,7 +78,10 @@ async function measure(side: Side, offset: number): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       const topic = `perf-${side}-${run}`
       await sleep(3000)
-      const produce = timed(() => execFileSync('kcat', ['-P', '-b', `localhost:${port}`, '-t', topic, '-X', 'enable.idempotence=true', '-X', 'acks=all', lines], {stdio: 'ignore'}))
+      // kcat -P reads a file argument as one message: the lines go in on stdin, one record each.
+      const input = openSync(lines, 'r')
+      const produce = timed(() => execFileSync('kcat', ['-P', '-b', `localhost:${port}`, '-t', topic, '-X', 'enable.idempotence=true', '-X', 'acks=all'], {stdio: [input, 'ignore', 'inherit']}))
+      closeSync(input)
       record('produce 1M × 100 B, kcat, acks=all (records/s)', side, LINES / (produce.ms / 1000))
       await sleep(3000)
       const consume = timed(() => execFileSync('kcat', ['-C', '-b', `localhost:${port}`, '-t', topic, '-e', '-q', '-o', 'beginning'], {maxBuffer: 1 << 30}))
