@@ -1,5 +1,5 @@
 import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type BrokerMetadata, type PartitionState, type QuorumInfo} from '../kafka-client/index.ts'
-import {sleep} from '../progress.ts'
+import {poll} from '../poll.ts'
 import type {BrokerAddress} from '../kafka-client/index.ts'
 import type {ConnectionSecurity} from '../kafka/security.ts'
 import {fail, ok, warn, type CheckBase, type CheckResult} from './types.ts'
@@ -63,18 +63,24 @@ const QUORUM_PROBE_TIMEOUT_MS = 2000
  * election: brokers then answer with leader -1, or hold the request until they reach the new controller.
  */
 async function quorumOutsideElection(brokers: RunningBroker[], security: ConnectionSecurity): Promise<QuorumInfo> {
-  const deadline = Date.now() + ELECTION_GRACE_MS
-  for (;;) {
-    const quorum = await Promise.any(brokers.map((b) => describeQuorum(b.address, QUORUM_PROBE_TIMEOUT_MS, security))).catch(
-      (error: AggregateError) => (error.errors[0] as Error | undefined) ?? new Error('no broker to ask'),
-    )
-    if (Date.now() > deadline) {
-      if (quorum instanceof Error) throw quorum
-      return quorum
-    }
-    if (!(quorum instanceof Error) && quorum.leaderId >= 0) return quorum
-    await sleep(300)
-  }
+  let last: QuorumInfo | Error | undefined
+  return poll(
+    async () => {
+      last = await Promise.any(brokers.map((b) => describeQuorum(b.address, QUORUM_PROBE_TIMEOUT_MS, security))).catch(
+        (error: AggregateError) => (error.errors[0] as Error | undefined) ?? new Error('no broker to ask'),
+      )
+      return !(last instanceof Error) && last.leaderId >= 0 ? last : undefined
+    },
+    {
+      deadline: performance.now() + ELECTION_GRACE_MS,
+      intervalMs: 300,
+      // Past the grace period the quorum is reported as it is, leaderless or not answering.
+      onTimeout: () => {
+        if (last instanceof Error) throw last
+        return last as QuorumInfo
+      },
+    },
+  )
 }
 
 export async function quorumCheck(name: string, brokers: RunningBroker[], security: ConnectionSecurity = {}): Promise<CheckResult> {

@@ -1,5 +1,6 @@
 import {inspectContainers} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
+import {poll} from '../poll.ts'
 import {runDoctor, type DoctorOptions, type DoctorReport} from './doctor.ts'
 import type {SafeRepair} from './types.ts'
 
@@ -65,11 +66,13 @@ export async function applyRepairs(repairs: SafeRepair[], options: {healthTimeou
 
 /** Waits until the started containers pass their healthcheck (or stop trying), so the report after --fix shows the result. */
 async function waitHealthy(names: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const containers = await inspectContainers(names).catch(() => [])
-    const settled = containers.every((c) => c.state !== 'running' || c.health === undefined || c.health === 'healthy' || c.health === 'unhealthy')
-    if (settled) return
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-  }
+  await poll(
+    async () => {
+      const containers = await inspectContainers(names).catch(() => [])
+      const settled = containers.every((c) => c.state !== 'running' || c.health === undefined || c.health === 'healthy' || c.health === 'unhealthy')
+      return settled || undefined
+    },
+    // Still starting at the deadline: the report that follows says so.
+    {deadline: performance.now() + timeoutMs, intervalMs: 1000, onTimeout: () => false},
+  )
 }
