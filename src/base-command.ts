@@ -23,7 +23,8 @@ const SEE_HELP = 'See more help with --help'
  */
 function oneLine(message: string): string {
   const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '' && line !== SEE_HELP)
-  return lines.reduce((joined, line) => (joined === '' ? line : `${joined}${/[:.]$/.test(joined) ? '' : ':'} ${line}`), '')
+  const [first = '', ...rest] = lines
+  return rest.length === 0 ? first : `${first.replace(/:$/, '')}: ${rest.join('; ')}`
 }
 
 /**

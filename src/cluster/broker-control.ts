@@ -13,6 +13,7 @@ import {
   waitRegistered,
 } from './brokers.ts'
 import type {ClusterSpec} from './spec.ts'
+import {usageError} from '../errors.ts'
 
 export type BrokerAction = 'stop' | 'start' | 'restart'
 
@@ -53,6 +54,12 @@ export interface BrokerResult {
 }
 
 const TIMEOUT_MS = 120_000
+
+/** A broker id as typed: its node id, a whole number from 1 (anything else one line, not oclif's parse error). */
+export function brokerId(text: string): number {
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw usageError(`"${text}" is not a broker id: give its node id, a whole number from 1.`, '`kcl status` lists the brokers.')
+  return Number(text)
+}
 
 export async function planBrokerAction(request: BrokerRequest): Promise<BrokerPlan> {
   const cluster = await clusterNodes(request.name)

@@ -50,10 +50,13 @@ export interface CreateTopicResult {
   replicationFactor: number
 }
 
+/** More partitions than this in one topic is a typo: Kafka would try, and a local broker would choke on it. */
+const MAX_PARTITIONS = 10_000
+
 export async function createTopic(client: KafkaClient, request: CreateTopicRequest): Promise<CreateTopicResult> {
   validateTopicName(request.name)
-  if (request.partitions !== undefined && (!Number.isInteger(request.partitions) || request.partitions < 1)) {
-    throw usageError(`--partitions must be 1 or more, not ${request.partitions}.`)
+  if (request.partitions !== undefined && (!Number.isInteger(request.partitions) || request.partitions < 1 || request.partitions > MAX_PARTITIONS)) {
+    throw usageError(`--partitions must be from 1 to ${MAX_PARTITIONS}, not ${request.partitions}.`, 'A topic rarely needs more than a few hundred; more can be added later, never fewer.')
   }
   if (request.replicationFactor !== undefined && (!Number.isInteger(request.replicationFactor) || request.replicationFactor < 1)) {
     throw usageError(`--replication-factor must be 1 or more, not ${request.replicationFactor}.`)

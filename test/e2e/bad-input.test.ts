@@ -82,6 +82,8 @@ const offline: Case[] = [
   {what: 'down with a bad name', args: ['down', '--name', 'Bad Name'], error: /"Bad Name" is not a valid cluster name/},
   {what: 'doctor for 0 brokers', args: ['doctor', '--brokers', '0'], error: /--brokers must be a whole number from 1 to 9, not 0/},
   {what: 'cluster restore with --timeout 0', args: ['cluster', 'restore', '--timeout', '0', ...N], error: /--timeout must be a whole number of seconds from 1 to 3600, not 0/},
+  {what: 'broker stop of a broker id that is no number', args: ['broker', 'stop', 'abc', ...N], error: /"abc" is not a broker id: give its node id, a whole number from 1/},
+  {what: 'broker start of broker 0', args: ['broker', 'start', '0', ...N], error: /"0" is not a broker id/},
   {what: 'completion for an unknown shell', args: ['completion', 'nosh'], error: /Expected nosh to be one of: bash, zsh, fish, powershell/},
 
   // where to connect
@@ -132,13 +134,23 @@ const offline: Case[] = [
   {what: 'consume: --group-protocol without --group', args: ['consume', 't', '--group-protocol', 'classic', '-b', 'localhost:1'], error: /--group-protocol only applies with --group/},
   {what: 'consume: --format with --output json', args: ['consume', 't', '--format', '%v', '--output', 'json', '-b', 'localhost:1'], error: /--format and --output json\/raw cannot be used together/},
   {what: 'consume: an unknown --format field', args: ['consume', 't', '--format', '%z', '-b', 'localhost:1'], error: /--format has an unknown field "%z"/},
+  {what: 'consume: the last -0 records', args: ['consume', 't', '--from', '-0', '-b', 'localhost:1'], error: /--from "-0" is not a position/},
+  {what: 'consume: --max-messages -3', args: ['consume', 't', '--max-messages', '-3', '-b', 'localhost:1'], error: /--max-messages must be 1 or more, not -3/},
+  {what: 'ui on port 70000', args: ['ui', '--port', '70000', '--no-open', '-b', 'localhost:1'], error: /--port must be 0 to 65535, not 70000/},
+  {what: 'produce: --rate -5', args: ['produce', 't', '--generate', '5', '--rate', '-5', '-b', 'localhost:1'], error: /--rate must be above 0, not -5/},
+  {what: 'SASL user without a mechanism', args: ['topic', 'list', '--sasl-username', 'u', '-b', 'localhost:1'], error: /A SASL user name or password was given without a mechanism/},
+  {what: 'a client key without its certificate', args: ['topic', 'list', '--tls-key', '/tmp/key.pem', '-b', 'localhost:1'], error: /Mutual TLS needs both --tls-cert and --tls-key/},
+  {what: 'a profile with a bad address', args: ['profile', 'create', 'bi-p', '-b', 'bad host'], error: /"bad host" is not/},
+  {what: 'group reset without --topic and --to', args: ['group', 'reset', 'g', '-b', 'localhost:1'], error: /Missing required flag/},
   {what: 'consume: an unknown --output', args: ['consume', 't', '--output', 'xml'], error: /Expected --output=xml to be one of: text, json, raw/},
   {what: 'consume: a topic name of 250 characters', args: ['consume', 'x'.repeat(250), '-b', 'localhost:1'], error: /at most 249/},
 
   // topic create
   {what: 'topic create: a name with a space', args: ['topic', 'create', 'bad name', '-b', 'localhost:1'], error: /contains " "/},
   {what: 'topic create: ..', args: ['topic', 'create', '..', '-b', 'localhost:1'], error: /cannot be a topic name/},
-  {what: 'topic create: 0 partitions', args: ['topic', 'create', 'p0', '--partitions', '0', '-b', 'localhost:1'], error: /--partitions must be 1 or more/},
+  {what: 'topic create: 0 partitions', args: ['topic', 'create', 'p0', '--partitions', '0', '-b', 'localhost:1'], error: /--partitions must be from 1 to 10000, not 0/},
+  {what: 'topic create: 100 billion partitions', args: ['topic', 'create', 'p0', '--partitions', '99999999999', '-b', 'localhost:1'], error: /--partitions must be from 1 to 10000, not 99999999999/},
+  {what: 'topic create: replication factor 0', args: ['topic', 'create', 'p0', '--replication-factor', '0', '-b', 'localhost:1'], error: /--replication-factor must be 1 or more, not 0/},
   {what: 'topic create: partitions that are no number', args: ['topic', 'create', 'p0', '--partitions', 'many'], error: /Parsing --partitions: Expected an integer but received: many/},
   {what: 'topic create: a --config without =', args: ['topic', 'create', 'cfg', '--config', 'retention.ms', '-b', 'localhost:1'], error: /not key=value/},
   {what: 'group reset: a position that is none', args: ['group', 'reset', 'g', '--topic', 't', '--to', 'middle', '-b', 'localhost:1'], error: /--to "middle" is not a position/},

@@ -324,7 +324,7 @@ describe('bad input: one clear line, non-zero exit, nothing done', () => {
       [['topic', 'create', 'bad name', ...B1], /contains " "/],
       [['topic', 'create', '..', ...B1], /cannot be a topic name/],
       [['topic', 'create', 'x'.repeat(250), ...B1], /at most 249/],
-      [['topic', 'create', 'p0', '--partitions', '0', ...B1], /--partitions must be 1 or more/],
+      [['topic', 'create', 'p0', '--partitions', '0', ...B1], /--partitions must be from 1 to 10000, not 0/],
       [['topic', 'create', 'rf3', '--replication-factor', '3', ...B1], /more than the 1 broker/],
       [['topic', 'create', 'cfg', '--config', 'retention.ms', ...B1], /not key=value/],
       [['topic', 'create', 'cfg2', '--config', 'no.such.config=1', ...B1], /rejected a topic config/],

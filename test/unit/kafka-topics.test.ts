@@ -42,7 +42,7 @@ describe('topic create checks before Kafka', () => {
   const base = {configs: [], ifNotExists: false}
   it('rejects bad names, partitions and configs without touching Kafka', async () => {
     await assert.rejects(createTopic(untouchable(), {...base, name: 'bad name'}), /contains " "/)
-    await assert.rejects(createTopic(untouchable(), {...base, name: 't', partitions: 0}), /--partitions must be 1 or more/)
+    await assert.rejects(createTopic(untouchable(), {...base, name: 't', partitions: 0}), /--partitions must be from 1 to 10000, not 0/)
     await assert.rejects(createTopic(untouchable(), {...base, name: 't', replicationFactor: 0}), /--replication-factor must be 1 or more/)
     await assert.rejects(createTopic(untouchable(), {...base, name: 't', configs: ['x']}), /not key=value/)
   })

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {KclCommand} from '../../base-command.ts'
-import {brokerSteps, planBrokerAction, type BrokerResult} from '../../cluster/broker-control.ts'
+import {brokerId, brokerSteps, planBrokerAction, type BrokerResult} from '../../cluster/broker-control.ts'
 import {resolveClusterName} from '../../cluster/resolve.ts'
 import {clusterNameFlag} from '../../flags.ts'
 import {renderBroker} from '../../ui/failover-report.ts'
@@ -11,7 +11,7 @@ export const killFlag = Flags.boolean({description: 'docker kill (no clean shutd
 /** `kcl broker stop|start|restart ID`: the same command but for the action each subclass names. */
 export abstract class BrokerActionCommand extends KclCommand {
   static enableJsonFlag = true
-  static args = {id: Args.integer({description: 'node id of the broker (kcl status lists them)', required: true, min: 1})}
+  static args = {id: Args.string({description: 'node id of the broker (kcl status lists them)', required: true})}
   static flags = {name: clusterNameFlag}
 
   protected abstract readonly action: 'stop' | 'start' | 'restart'
@@ -21,7 +21,7 @@ export abstract class BrokerActionCommand extends KclCommand {
     const command = this.constructor as typeof BrokerActionCommand
     const {args, flags} = await this.parse({args: command.args, flags: command.flags, enableJsonFlag: command.enableJsonFlag})
     const kill = (flags as {kill?: boolean}).kill ?? false
-    const plan = await planBrokerAction({name: await resolveClusterName(flags.name), nodeId: args.id, action: this.action, kill})
+    const plan = await planBrokerAction({name: await resolveClusterName(flags.name), nodeId: brokerId(args.id), action: this.action, kill})
     const {steps, result} = brokerSteps(plan)
     await runProgress(steps, progressMode(this.jsonEnabled()))
     const done = result()
