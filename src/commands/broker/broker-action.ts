@@ -21,7 +21,8 @@ export abstract class BrokerActionCommand extends KclCommand {
     const command = this.constructor as typeof BrokerActionCommand
     const {args, flags} = await this.parse({args: command.args, flags: command.flags, enableJsonFlag: command.enableJsonFlag})
     const kill = (flags as {kill?: boolean}).kill ?? false
-    const plan = await planBrokerAction({name: await resolveClusterName(flags.name), nodeId: brokerId(args.id), action: this.action, kill})
+    const nodeId = brokerId(args.id)
+    const plan = await planBrokerAction({name: await resolveClusterName(flags.name), nodeId, action: this.action, kill})
     const {steps, result} = brokerSteps(plan)
     await runProgress(steps, progressMode(this.jsonEnabled()))
     const done = result()
