@@ -2,7 +2,7 @@ import {clusterContainers, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka-client/index.ts'
-import {sleep} from '../progress.ts'
+import {poll} from '../poll.ts'
 import {requireSpec} from './resolve.ts'
 import {clusterSecurity} from './secrets.ts'
 import {controllerIds, hostPort, nameFlag, nodeIds, type ClusterSpec} from './spec.ts'
@@ -99,30 +99,43 @@ const POLL_MS = 50
 
 /** Polls the quorum until it has a leader other than `previous`; resolves with it and when it was first seen. */
 export async function waitForNewController(spec: ClusterSpec, ids: number[], previous: number | undefined, deadline: number): Promise<{controller: number; seenAt: number}> {
-  for (;;) {
-    const controller = await activeController(spec, ids)
-    if (controller !== undefined && controller !== previous) return {controller, seenAt: performance.now()}
-    if (performance.now() > deadline) {
-      throw new KclError(`No new active controller was elected within the time allowed (the quorum leader is ${controller ?? 'unknown'}).`, {
-        hint: '`kcl status` shows the brokers; `kcl cluster restore` starts the stopped ones.',
-      })
-    }
-    await sleep(POLL_MS)
-  }
+  let controller: number | undefined
+  return poll(
+    async () => {
+      controller = await activeController(spec, ids)
+      return controller !== undefined && controller !== previous ? {controller, seenAt: performance.now()} : undefined
+    },
+    {
+      deadline,
+      intervalMs: POLL_MS,
+      onTimeout: () => {
+        throw new KclError(`No new active controller was elected within the time allowed (the quorum leader is ${controller ?? 'unknown'}).`, {
+          hint: '`kcl status` shows the brokers; `kcl cluster restore` starts the stopped ones.',
+        })
+      },
+    },
+  )
 }
 
 /** Resolves with the time a broker first failed to answer a Metadata request: it no longer serves clients. */
 export async function waitUntilNotServing(spec: ClusterSpec, nodeId: number, deadline: number): Promise<number> {
   const security = await clusterSecurity(spec)
-  for (;;) {
-    const serving = await brokerMetadata(address(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS, security).then(
-      () => true,
-      () => false,
-    )
-    if (!serving) return performance.now()
-    if (performance.now() > deadline) throw new KclError(`Broker ${nodeId} still answers clients; it did not stop in time.`)
-    await sleep(POLL_MS)
-  }
+  return poll(
+    async () => {
+      const serving = await brokerMetadata(address(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS, security).then(
+        () => true,
+        () => false,
+      )
+      return serving ? undefined : performance.now()
+    },
+    {
+      deadline,
+      intervalMs: POLL_MS,
+      onTimeout: () => {
+        throw new KclError(`Broker ${nodeId} still answers clients; it did not stop in time.`)
+      },
+    },
+  )
 }
 
 /** Stops a broker's container: `docker stop` lets Kafka shut down cleanly (SIGTERM), `docker kill` does not. */
@@ -141,25 +154,32 @@ export async function startContainer(container: ContainerInfo): Promise<void> {
  */
 export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline: number, onProgress?: (missing: number[]) => void): Promise<void> {
   const security = await clusterSecurity(spec)
-  for (;;) {
-    const answers = await Promise.all(
-      ids.map((id) =>
-        brokerMetadata(address(spec, id), QUORUM_PROBE_TIMEOUT_MS, security).then(
-          (m) => m.brokers.some((b) => b.nodeId === id),
-          () => false,
+  let missing: number[] = ids
+  await poll(
+    async () => {
+      const answers = await Promise.all(
+        ids.map((id) =>
+          brokerMetadata(address(spec, id), QUORUM_PROBE_TIMEOUT_MS, security).then(
+            (m) => m.brokers.some((b) => b.nodeId === id),
+            () => false,
+          ),
         ),
-      ),
-    )
-    const missing = ids.filter((_, i) => !answers[i])
-    if (missing.length === 0) return
-    onProgress?.(missing)
-    if (performance.now() > deadline) {
-      throw new KclError(`Broker${missing.length === 1 ? '' : 's'} ${missing.join(', ')} did not register with the controller in time.`, {
-        hint: `\`kcl doctor${nameFlag(spec)}\` looks for the reason.`,
-      })
-    }
-    await sleep(500)
-  }
+      )
+      missing = ids.filter((_, i) => !answers[i])
+      if (missing.length === 0) return true
+      onProgress?.(missing)
+      return undefined
+    },
+    {
+      deadline,
+      intervalMs: 500,
+      onTimeout: () => {
+        throw new KclError(`Broker${missing.length === 1 ? '' : 's'} ${missing.join(', ')} did not register with the controller in time.`, {
+          hint: `\`kcl doctor${nameFlag(spec)}\` looks for the reason.`,
+        })
+      },
+    },
+  )
 }
 
 /** Every partition of every topic (internal ones included) as the running brokers report it. */
@@ -175,21 +195,6 @@ function normalized(partitions: PartitionState[]): PartitionState[] {
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
 }
 
-/**
- * Retries `attempt` until it succeeds or the deadline passes: right after a topic is created or a broker
- * stops, a broker can answer from metadata that is a moment behind the controller's.
- */
-export async function retryUntil<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (performance.now() > deadline) throw error
-      await sleep(250)
-    }
-  }
-}
-
 export function outOfSync(partitions: PartitionState[]): PartitionState[] {
   return partitions.filter((p) => p.leader < 0 || p.isr.length < p.replicas.length)
 }
@@ -201,19 +206,25 @@ export function outOfSync(partitions: PartitionState[]): PartitionState[] {
  */
 export async function waitInSync(spec: ClusterSpec, running: number[], deadline: number, onProgress?: (behind: number, total: number) => void): Promise<PartitionState[]> {
   const security = await clusterSecurity(spec)
-  for (;;) {
-    const views = await Promise.all(running.map((id) => topicPartitions(address(spec, id), 5000, security).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
-    const behindByBroker = views?.map(outOfSync)
-    const behind = behindByBroker?.reduce((most, list) => (list.length > most.length ? list : most))
-    if (views && behind?.length === 0) return views[0]!
-    if (views && behind) onProgress?.(behind.length, views[0]!.length)
-    if (performance.now() > deadline) {
-      const list = (behind ?? []).slice(0, 5).map((p) => `${p.topic}[${p.partition}] ISR ${p.isr.join(',') || 'none'} of ${p.replicas.join(',')}`)
-      throw new KclError(
-        behind ? `${behind.length} partition(s) are still not fully in sync: ${list.join('; ')}${behind.length > 5 ? '; …' : ''}.` : 'The cluster did not answer a metadata request in time.',
-        {hint: `Give it longer with --timeout, or look at \`kcl status${nameFlag(spec)}\`.`},
-      )
-    }
-    await sleep(500)
-  }
+  let behind: PartitionState[] | undefined
+  return poll(
+    async () => {
+      const views = await Promise.all(running.map((id) => topicPartitions(address(spec, id), 5000, security).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
+      behind = views?.map(outOfSync).reduce((most, list) => (list.length > most.length ? list : most))
+      if (views && behind?.length === 0) return views[0]!
+      if (views && behind) onProgress?.(behind.length, views[0]!.length)
+      return undefined
+    },
+    {
+      deadline,
+      intervalMs: 500,
+      onTimeout: () => {
+        const list = (behind ?? []).slice(0, 5).map((p) => `${p.topic}[${p.partition}] ISR ${p.isr.join(',') || 'none'} of ${p.replicas.join(',')}`)
+        throw new KclError(
+          behind ? `${behind.length} partition(s) are still not fully in sync: ${list.join('; ')}${behind.length > 5 ? '; …' : ''}.` : 'The cluster did not answer a metadata request in time.',
+          {hint: `Give it longer with --timeout, or look at \`kcl status${nameFlag(spec)}\`.`},
+        )
+      },
+    },
+  )
 }

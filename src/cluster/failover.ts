@@ -4,14 +4,14 @@ import type {ContainerInfo} from '../docker/containers.ts'
 import type {KafkaClient} from '../kafka/client.ts'
 import {withKafka} from '../kafka-client/index.ts'
 import type {PartitionState} from '../kafka-client/index.ts'
-import {sleep, type ProgressTask} from '../progress.ts'
+import {poll, retryUntil} from '../poll.ts'
+import type {ProgressTask} from '../progress.ts'
 import {
   activeController,
   clusterNodes,
   partitionStates,
   quorumAfterStop,
   requireRunning,
-  retryUntil,
   runningIds,
   serversOf,
   stopContainer,
@@ -246,25 +246,33 @@ export async function ensureProbeTopic(client: KafkaClient, brokers: number, dea
 
 /** Sends one record to every partition with acks=all, retrying (fresh producer) while leaders move, until the deadline. */
 export async function sendProbes(client: KafkaClient, partitions: number, value: string, deadline: number): Promise<ProbeRecord[]> {
-  for (;;) {
-    const producer = await client.producer({acks: 'all', compression: 'none'})
-    try {
-      const batches = await producer.send(
-        PROBE_TOPIC,
-        Array.from({length: partitions}, (_, partition) => ({key: null, value: Buffer.from(value), headers: [], partition})),
-      )
-      return batches.map((b) => ({partition: b.partition, offset: b.baseOffset})).sort((a, b) => a.partition - b.partition)
-    } catch (error) {
-      if (performance.now() > deadline) {
-        throw new KclError(`The cluster did not accept a write with acks=all after the failover: ${(error as Error).message}`, {
+  let failure: unknown
+  return poll(
+    async () => {
+      const producer = await client.producer({acks: 'all', compression: 'none'})
+      try {
+        const batches = await producer.send(
+          PROBE_TOPIC,
+          Array.from({length: partitions}, (_, partition) => ({key: null, value: Buffer.from(value), headers: [], partition})),
+        )
+        return batches.map((b) => ({partition: b.partition, offset: b.baseOffset})).sort((a, b) => a.partition - b.partition)
+      } catch (error) {
+        failure = error
+        return undefined
+      } finally {
+        await producer.close()
+      }
+    },
+    {
+      deadline,
+      intervalMs: PROBE_RETRY_MS,
+      onTimeout: () => {
+        throw new KclError(`The cluster did not accept a write with acks=all after the failover: ${(failure as Error).message}`, {
           hint: 'Too few replicas may be in sync (min.insync.replicas); `kcl status` and `kcl topic describe` show them.',
         })
-      }
-      await sleep(PROBE_RETRY_MS)
-    } finally {
-      await producer.close()
-    }
-  }
+      },
+    },
+  )
 }
 
 /** Reads the probe records back at the offsets the producer got, as any consumer would. */
@@ -311,12 +319,14 @@ export async function readProbes(client: KafkaClient, records: ProbeRecord[], va
  * counting it in its ISR (after a kill that takes the broker session timeout). Returns the last answer at the deadline.
  */
 async function settledPartitions(spec: ClusterSpec, survivors: number[], stopped: number, deadline: number): Promise<PartitionState[]> {
-  for (;;) {
-    const partitions = await retryUntil(deadline, () => partitionStates(spec, survivors))
-    const settled = partitions.every((p) => p.leader !== stopped && !p.isr.includes(stopped))
-    if (settled || performance.now() > deadline) return partitions
-    await sleep(PROBE_RETRY_MS)
-  }
+  let partitions: PartitionState[] = []
+  return poll(
+    async () => {
+      partitions = await retryUntil(deadline, () => partitionStates(spec, survivors))
+      return partitions.every((p) => p.leader !== stopped && !p.isr.includes(stopped)) ? partitions : undefined
+    },
+    {deadline, intervalMs: PROBE_RETRY_MS, onTimeout: () => partitions},
+  )
 }
 
 export function movedLeaders(before: PartitionState[], after: PartitionState[]): MovedLeader[] {
