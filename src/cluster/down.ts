@@ -5,7 +5,8 @@ import {docker} from '../docker/run.ts'
 import {ExitCode, KclError} from '../errors.ts'
 import {deleteProfile, readProfile} from '../profile/store.ts'
 import {composeProjectName} from './spec.ts'
-import {composeFilePath, forgetCluster, readSpec, saveCluster} from './store.ts'
+import {clusterVolumes} from './existing.ts'
+import {composeFilePath, forgetCluster, readSpec, saveCluster, withClusterLock} from './store.ts'
 
 export interface DownResult {
   name: string
@@ -20,11 +21,21 @@ export interface DownResult {
  * `volumes` is set; then kcl also forgets the cluster. Anything labelled as the cluster's that compose
  * did not remove (e.g. left by an interrupted run) is swept up by label.
  */
-export async function downCluster(name: string, options: {volumes: boolean}): Promise<DownResult> {
+export function downCluster(name: string, options: {volumes: boolean}): Promise<DownResult> {
+  return withClusterLock(name, 'kcl down', () => down(name, options))
+}
+
+/** The cluster's volumes: those labelled as its, and its broker data volumes by name (made by hand or an older kcl). */
+async function volumesOf(name: string): Promise<string[]> {
+  const [labelled, {all}] = await Promise.all([namesOfResources('volume', `${CLUSTER_LABEL}=${name}`), clusterVolumes(name)])
+  return [...new Set([...labelled, ...all])].sort()
+}
+
+async function down(name: string, options: {volumes: boolean}): Promise<DownResult> {
   const label = `${CLUSTER_LABEL}=${name}`
   const spec = await readSpec(name)
   const containers = await clusterContainers(name)
-  const volumesBefore = await namesOfResources('volume', label)
+  const volumesBefore = await volumesOf(name)
   if (!spec && containers.length === 0 && volumesBefore.length === 0) {
     throw new KclError(`There is no kcl cluster named "${name}".`, {hint: 'See what exists with `kcl status`.', exitCode: ExitCode.notRunning})
   }
@@ -42,7 +53,7 @@ export async function downCluster(name: string, options: {volumes: boolean}): Pr
 
   let removedVolumes: string[] = []
   if (options.volumes) {
-    const remaining = await namesOfResources('volume', label)
+    const remaining = await volumesOf(name)
     if (remaining.length > 0) await docker(['volume', 'rm', ...remaining])
     removedVolumes = volumesBefore
     await forgetCluster(name)
@@ -52,6 +63,6 @@ export async function downCluster(name: string, options: {volumes: boolean}): Pr
     name,
     removedContainers: containers.length,
     removedVolumes,
-    keptVolumes: options.volumes ? [] : await namesOfResources('volume', label),
+    keptVolumes: options.volumes ? [] : await volumesOf(name),
   }
 }

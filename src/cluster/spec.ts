@@ -233,3 +233,53 @@ export function dockerBootstrapServers(spec: ClusterSpec): string {
 export function dockerNetworkName(spec: Pick<ClusterSpec, 'name'>): string {
   return `${composeProjectName(spec.name)}_default`
 }
+
+const KRAFT_CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/
+
+/**
+ * What is wrong with a saved spec as read from disk (hand-edited, truncated, from another tool), naming the first bad
+ * field; undefined when it is a spec kcl can run. `name` must be the cluster's directory name. Unknown fields are kept.
+ */
+export function savedSpecProblem(value: unknown, name: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `it must hold a JSON object, not ${describe(value)}`
+  const spec = value as Record<string, unknown>
+  const problem = (field: string, expected: string) => `"${field}" must be ${expected}, not ${describe(spec[field])}`
+  if (spec.name !== name) return problem('name', `"${name}" (the name of its directory)`)
+  if (!(Number.isInteger(spec.brokers) && (spec.brokers as number) >= 1 && (spec.brokers as number) <= MAX_BROKERS)) {
+    return problem('brokers', `a whole number from 1 to ${MAX_BROKERS}`)
+  }
+  const highest = 65535 - ((spec.brokers as number) - 1)
+  if (!(Number.isInteger(spec.basePort) && (spec.basePort as number) >= 1024 && (spec.basePort as number) <= highest)) {
+    return problem('basePort', `a whole number from 1024 to ${highest}`)
+  }
+  if (typeof spec.image !== 'string' || !IMAGE_REFERENCE.test(spec.image)) return problem('image', 'a Docker image reference')
+  if (typeof spec.expose !== 'boolean') return problem('expose', 'true or false')
+  if (typeof spec.heap !== 'string' || !HEAP_SIZE.test(spec.heap)) return problem('heap', 'a size like "512m"')
+  if (typeof spec.clusterId !== 'string' || !KRAFT_CLUSTER_ID.test(spec.clusterId)) return problem('clusterId', 'a KRaft cluster id (22 characters)')
+  if (spec.ui !== undefined && !(typeof spec.ui === 'string' && spec.ui in WEB_UIS)) return problem('ui', Object.keys(WEB_UIS).join(' or '))
+  if (spec.uiPort !== undefined && !(Number.isInteger(spec.uiPort) && (spec.uiPort as number) >= 1024 && (spec.uiPort as number) <= 65535)) {
+    return problem('uiPort', 'a whole number from 1024 to 65535')
+  }
+  if (spec.uiPort !== undefined && spec.ui === undefined) return problem('ui', 'set when "uiPort" is')
+  if (spec.security !== undefined && !SECURITY_MODES.includes(spec.security as SecurityMode)) return problem('security', SECURITY_MODES.join(', '))
+  return undefined
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing'
+  const text = JSON.stringify(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+
+/** A broker's data volume as compose names it: <project>_kafka-<node>-data. */
+export function dataVolumeName(clusterName: string, nodeId: number): string {
+  return `${composeProjectName(clusterName)}_kafka-${nodeId}-data`
+}
+
+/** The node id of one of the cluster's data volumes, or undefined for any other volume name. */
+export function dataVolumeNode(clusterName: string, volume: string): number | undefined {
+  const prefix = `${composeProjectName(clusterName)}_kafka-`
+  if (!volume.startsWith(prefix) || !volume.endsWith('-data')) return undefined
+  const digits = volume.slice(prefix.length, -'-data'.length)
+  return /^[1-9]\d{0,2}$/.test(digits) ? Number(digits) : undefined
+}

@@ -1,11 +1,15 @@
+import {existsSync} from 'node:fs'
+import type {ComposeVariant} from '../docker/compose.ts'
 import {detectCompose, runCompose, type ComposeTool} from '../docker/compose.ts'
-import {clusterContainers, containerLogTail, type ContainerInfo} from '../docker/containers.ts'
+import {clusterContainers, containerLogTail, removeClusterNetworks, removeContainers, stopContainers, type ContainerInfo} from '../docker/containers.ts'
+import {removeVolumes} from '../docker/volumes.ts'
 import {DockerFailureError} from '../docker/errors.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka-client/index.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
 import {
   DEFAULT_CLUSTER_NAME,
+  DEFAULT_IMAGE,
   composeProjectName,
   controllerIds,
   dockerBootstrapServers,
@@ -26,7 +30,9 @@ import {
 } from './spec.ts'
 import {saveProfile} from '../profile/store.ts'
 import {clusterSecurity, clusterSettings, createScramCredentials, prepareSecretsVolume} from './secrets.ts'
-import {composeFilePath, forgetCluster, readSpec, saveCluster} from './store.ts'
+import {adoptionOf, clusterVolumes, readDataVolumes} from './existing.ts'
+import {kclHome} from '../home.ts'
+import {clusterDir, composeFilePath, forgetCluster, forgetPendingSpec, readSpec, saveSpec, specFilePath, writeComposeFile} from './store.ts'
 
 export const DEFAULT_UP_TIMEOUT_SECONDS = 180
 const POLL_MS = 150
@@ -37,6 +43,10 @@ export interface UpPlan {
   compose: ComposeTool | undefined
   /** The spec saved by an earlier `kcl up`, when the cluster existed before (so its volumes may hold data). */
   saved: ClusterSpec | undefined
+  /** What of the cluster existed before this `kcl up` (not known in a dry run), so a failure removes only what it made. */
+  before?: {containers: ContainerInfo[]; volumes: string[]; dirExisted: boolean; pending?: ClusterSpec | undefined}
+  /** Said on stderr when kcl took the cluster id (and broker count) from data it found in the cluster's volumes. */
+  adopted?: string
 }
 
 export interface UpResult {
@@ -70,7 +80,9 @@ const OVERRIDABLE = ['basePort', 'image', 'expose', 'heap', 'security'] as const
 export async function planUp(request: SpecRequest, options: {dryRun?: boolean} = {}): Promise<UpPlan> {
   validateSpecRequest(request)
   const name = request.name ?? DEFAULT_CLUSTER_NAME
-  const saved = await readSpec(name)
+  // Without a saved spec, the one of a `kcl up` that was killed is what its containers were made from.
+  const pending = await readSpec(name, undefined, 'pending')
+  const saved = (await readSpec(name)) ?? pending
   if (saved && request.brokers !== undefined && request.brokers !== saved.brokers) {
     throw usageError(
       `Cluster "${name}" already exists with ${saved.brokers} broker(s); it cannot change to ${request.brokers}.`,
@@ -90,9 +102,47 @@ export async function planUp(request: SpecRequest, options: {dryRun?: boolean} =
   }
   // A dry run must work without Docker: render for compose v2 when none can be found.
   const compose = options.dryRun ? await detectCompose().catch(() => undefined) : await detectCompose()
+  const found = options.dryRun ? undefined : await existingCluster(request, spec, saved, pending)
+  if (found?.adoption) {
+    const {brokers, clusterId} = found.adoption
+    if (!saved) spec = {...newClusterSpec({...request, name, brokers}), clusterId: clusterId ?? spec.clusterId}
+    else if (clusterId) spec.clusterId = clusterId
+  }
   // yaml (through the renderer) is loaded only by the commands that write compose files.
   const {renderCompose} = await import('./compose-file.ts')
-  return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, saved}
+  return {spec, composeYaml: renderCompose(spec, compose?.variant ?? 'v2'), compose, saved, before: found?.before, adopted: found?.adopted}
+}
+
+/**
+ * What exists of the cluster in Docker. Its data volumes mean the cluster exists, whatever kcl's files say: their
+ * cluster id (and, without a saved spec, their broker count) is used, or the start refused when they cannot be one
+ * cluster. A running cluster is trusted as it runs; one running without a saved spec (another KCL_HOME) is refused,
+ * as starting it with other settings would restart its brokers.
+ */
+async function existingCluster(request: SpecRequest, spec: ClusterSpec, saved: ClusterSpec | undefined, pending: ClusterSpec | undefined) {
+  const name = spec.name
+  const [containers, volumes] = await Promise.all([clusterContainers(name), clusterVolumes(name)])
+  const brokers = containers.filter((c) => c.nodeId !== undefined)
+  const running = brokers.filter((c) => c.state === 'running')
+  if (!saved && running.length > 0) {
+    throw usageError(
+      `Cluster "${name}" is running, but ${kclHome()} has no saved state for it (it was started with another KCL_HOME or user).`,
+      `Use it as it is, or stop it with \`kcl down --name ${name}\` (its data is kept) and run \`kcl up --name ${name}\` again to adopt it here.`,
+    )
+  }
+  const before = {containers, volumes: volumes.all, dirExisted: existsSync(clusterDir(name)), pending}
+  if (volumes.data.length === 0 || (saved && running.length === saved.brokers)) return {before}
+  const images = [spec.image, process.env.KCL_KAFKA_IMAGE, saved?.image, DEFAULT_IMAGE, ...containers.map((c) => c.image)].filter((i): i is string => !!i)
+  const data = await readDataVolumes(name, volumes.data, images)
+  const adoption = adoptionOf(name, data, {saved: saved?.brokers, requested: request.brokers})
+  const id = adoption.clusterId ? `cluster id ${adoption.clusterId}` : 'not formatted yet'
+  const volumeList = data.map((v) => v.volume).join(', ')
+  let adopted: string | undefined
+  if (!saved) adopted = `Adopting the existing data of cluster "${name}" from its Docker volumes (${volumeList}; ${id}): ${specFilePath(name)} did not exist.`
+  else if (adoption.clusterId && adoption.clusterId !== saved.clusterId) {
+    adopted = `Adopting the data in the Docker volumes of cluster "${name}" (${id}), not cluster id ${saved.clusterId} as ${specFilePath(name)} says.`
+  }
+  return {before, adoption, adopted}
 }
 
 function sameSpec(a: ClusterSpec, b: ClusterSpec): boolean {
@@ -195,21 +245,30 @@ async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<vo
  * The steps of `kcl up` and, once they have run, what to tell the user. Steps: write the compose file,
  * start the containers, then per broker wait until it serves, then the quorum and a client round trip.
  */
-export async function upSteps(plan: UpPlan, options: {preflight: Preflight; timeoutSeconds?: number}): Promise<{steps: ProgressTask[]; result: () => UpResult}> {
+export async function upSteps(
+  plan: UpPlan,
+  options: {preflight: Preflight; timeoutSeconds?: number},
+): Promise<{steps: ProgressTask[]; result: () => UpResult; undo: () => Promise<string>}> {
   const {spec, composeYaml, saved} = plan
   const compose = plan.compose ?? (await detectCompose())
   const project = composeProjectName(spec.name)
   const timeoutMs = (options.timeoutSeconds ?? DEFAULT_UP_TIMEOUT_SECONDS) * 1000
+  const before = plan.before ?? {containers: await clusterContainers(spec.name), volumes: (await clusterVolumes(spec.name)).all, dirExisted: existsSync(clusterDir(spec.name))}
   // A web UI's container (kcl up --ui) carries the cluster's label but no node id.
-  const brokerContainers = (await clusterContainers(spec.name)).filter((c) => c.nodeId !== undefined)
+  const brokerContainers = before.containers.filter((c) => c.nodeId !== undefined)
   const alreadyRunning =
     saved !== undefined && brokerContainers.length === spec.brokers && brokerContainers.every((c) => c.state === 'running')
-  if (alreadyRunning && !sameSpec(saved, spec)) {
+  // Compose would recreate running brokers whose settings changed: kcl never stops what was running.
+  if (saved && brokerContainers.some((c) => c.state === 'running') && !sameSpec(saved, spec)) {
     throw usageError(
       `Cluster "${spec.name}" is running with other settings (port ${saved.basePort}, image ${saved.image}, security ${securityOf(saved)}).`,
       `Stop it with \`kcl down --name ${spec.name}\` (data is kept), then run kcl up again with the new flags.`,
     )
   }
+
+  let undone: Promise<string> | undefined
+  /** Puts back what was there before this call: removes what it created, stops what it started, restores the compose file. */
+  const undo = () => (undone ??= undoUp(plan, compose.variant, before))
 
   let composeFile = composeFilePath(spec.name)
   let activeController = -1
@@ -227,7 +286,8 @@ export async function upSteps(plan: UpPlan, options: {preflight: Preflight; time
     steps.push({
       title: `Write compose file (${compose.command.join(' ')} ${compose.version})`,
       run: async (retitle) => {
-        composeFile = await saveCluster(spec, composeYaml)
+        await saveSpec(spec, undefined, 'pending')
+        composeFile = await writeComposeFile(spec.name, composeYaml)
         retitle(`Wrote ${composeFile}`)
       },
     })
@@ -246,9 +306,6 @@ export async function upSteps(plan: UpPlan, options: {preflight: Preflight; time
         try {
           await runCompose(compose, {name: project, file: composeFile}, ['up', '--detach'], {timeoutMs})
         } catch (error) {
-          // A cluster that never started leaves nothing behind; an existing one keeps its volumes.
-          await runCompose(compose, {name: project, file: composeFile}, ['down', ...(saved ? [] : ['--volumes'])]).catch(() => {})
-          if (!saved) await forgetCluster(spec.name)
           throw withImageNamed(error, spec)
         }
         retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
@@ -303,8 +360,10 @@ export async function upSteps(plan: UpPlan, options: {preflight: Preflight; time
     },
   })
   steps.push({
-    title: `Save profile ${spec.name}`,
+    title: `Save cluster ${spec.name} and its profile`,
     run: async (retitle) => {
+      // Only now, with the cluster up, does its saved spec change.
+      await saveSpec(spec)
       await saveProfile(spec.name, await clusterSettings(spec), {cluster: spec.name})
       retitle(`Saved profile ${spec.name} (kcl profile show ${spec.name})`)
     },
@@ -324,5 +383,53 @@ export async function upSteps(plan: UpPlan, options: {preflight: Preflight; time
     webUi: spec.ui ? {name: WEB_UIS[spec.ui].title, url: `http://localhost:${spec.uiPort}/`} : undefined,
     security: securityOf(spec),
   })
-  return {steps, result}
+  return {steps: steps.map((step) => undoingOnFailure(step, undo)), result, undo}
+}
+
+/** The step, and every step under it, undoes the whole `kcl up` when it fails, and says so in the error's hint. */
+function undoingOnFailure(step: ProgressTask, undo: () => Promise<string>): ProgressTask {
+  const run = step.run
+  return {
+    ...step,
+    run: run && (async (retitle) => {
+      try {
+        await run(retitle)
+      } catch (error) {
+        const undone = await undo().catch((failure: Error) => `kcl could not undo everything this kcl up did: ${failure.message}`)
+        const known = error instanceof KclError ? error : undefined
+        throw new KclError((error as Error).message, {hint: [known?.hint, undone].filter(Boolean).join(' '), exitCode: known?.exitCode, cause: error})
+      }
+    }),
+    concurrent: step.concurrent?.map((sub) => undoingOnFailure(sub, undo)),
+  }
+}
+
+/**
+ * Undoes a failed `kcl up`: removes the containers and volumes it created, stops the containers it started, removes
+ * the network once no container is left, and restores the cluster's files. Never touches volumes or running brokers
+ * that were there before. Returns what it did, for the user.
+ */
+async function undoUp(plan: UpPlan, variant: ComposeVariant, before: NonNullable<UpPlan['before']>): Promise<string> {
+  const {spec, saved} = plan
+  const was = new Map(before.containers.map((c) => [c.id, c]))
+  const now = await clusterContainers(spec.name)
+  const created = now.filter((c) => !was.has(c.id))
+  const started = now.filter((c) => c.state === 'running' && was.has(c.id) && was.get(c.id)?.state !== 'running')
+  await stopContainers(started.map((c) => c.id))
+  await removeContainers(created.map((c) => c.id))
+  const createdVolumes = (await clusterVolumes(spec.name)).all.filter((volume) => !before.volumes.includes(volume))
+  await removeVolumes(createdVolumes)
+  if (created.length === now.length) await removeClusterNetworks(spec.name)
+  if (!before.dirExisted) await forgetCluster(spec.name)
+  else if (before.pending) await saveSpec(before.pending, undefined, 'pending')
+  else await forgetPendingSpec(spec.name)
+  if (before.dirExisted && saved) await writeComposeFile(spec.name, (await import('./compose-file.ts')).renderCompose(saved, variant))
+  const kept = before.volumes.length > 0 ? ` Its existing volumes are untouched (${before.volumes.join(', ')}).` : ''
+  const did = [
+    created.length > 0 ? `removed the ${created.length} container(s) it created` : '',
+    createdVolumes.length > 0 ? `removed the ${createdVolumes.length} volume(s) it created` : '',
+    started.length > 0 ? `stopped the ${started.length} container(s) it started` : '',
+  ].filter(Boolean)
+  if (did.length === 0 && !kept) return ''
+  return `${did.length > 0 ? `This kcl up was undone: ${did.join(', ')}` : 'This kcl up changed nothing'}; the saved state is as it was.${kept}`
 }

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
 import {DEFAULT_UP_TIMEOUT_SECONDS, planUp, upSteps, type UpResult} from '../cluster/up.ts'
-import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, OLDEST_NATIVE_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, nativeKafkaImage, type WebUi} from '../cluster/spec.ts'
+import {withClusterLock} from '../cluster/store.ts'
+import {DEFAULT_BASE_PORT, DEFAULT_CLUSTER_NAME, DEFAULT_HEAP, KAFKA_VERSION, MAX_BROKERS, OLDEST_KAFKA_VERSION, OLDEST_NATIVE_VERSION, SECURITY_MODES, WEB_UIS, kafkaVersionImage, nativeKafkaImage, validateClusterName, type WebUi} from '../cluster/spec.ts'
 import {validateWaitSeconds} from '../cluster/wait-limit.ts'
 import {preflight} from '../doctor/preflight.ts'
 import {renderUpReady} from '../ui/cluster-report.ts'
@@ -71,17 +72,21 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       uiPort: flags['ui-port'],
       security: flags.security,
     }
-    const plan = await planUp(request, {dryRun: flags['dry-run']})
     if (flags['dry-run']) {
+      const plan = await planUp(request, {dryRun: true})
       if (!this.jsonEnabled()) process.stdout.write(plan.composeYaml)
       return {composeFile: plan.composeYaml}
     }
-    if (plan.spec.expose && !this.jsonEnabled()) {
-      this.warn('--expose publishes the brokers on every network interface: anyone who can reach this machine can read and write your topics.')
-    }
-    const {steps, result} = await upSteps(plan, {preflight, timeoutSeconds: flags.timeout})
-    await runProgress(steps, progressMode(this.jsonEnabled()))
-    const ready = result()
+    const ready = await withClusterLock(validateClusterName(flags.name ?? DEFAULT_CLUSTER_NAME), 'kcl up', async () => {
+      const plan = await planUp(request)
+      if (plan.adopted) this.logToStderr(plan.adopted)
+      if (plan.spec.expose && !this.jsonEnabled()) {
+        this.warn('--expose publishes the brokers on every network interface: anyone who can reach this machine can read and write your topics.')
+      }
+      const {steps, result} = await upSteps(plan, {preflight, timeoutSeconds: flags.timeout})
+      await runProgress(steps, progressMode(this.jsonEnabled()))
+      return result()
+    })
     if (!this.jsonEnabled()) this.log(renderUpReady(ready))
     return ready
   }

@@ -90,3 +90,17 @@ export function execInContainer(container: string, args: string[], options: {env
 export async function namesOfResources(kind: 'volume' | 'network', label: string): Promise<string[]> {
   return (await docker([kind, 'ls', '--quiet', '--filter', `label=${label}`])).split('\n').filter(Boolean)
 }
+
+export async function stopContainers(ids: string[]): Promise<void> {
+  if (ids.length > 0) await docker(['stop', ...ids], {timeoutMs: 120_000})
+}
+
+export async function removeContainers(ids: string[]): Promise<void> {
+  if (ids.length > 0) await docker(['rm', '--force', ...ids], {timeoutMs: 120_000})
+}
+
+/** Removes the networks labelled as the cluster's (compose's default network; they hold no data). */
+export async function removeClusterNetworks(clusterName: string): Promise<void> {
+  const networks = await namesOfResources('network', `${CLUSTER_LABEL}=${clusterName}`)
+  if (networks.length > 0) await docker(['network', 'rm', ...networks])
+}

@@ -28,3 +28,52 @@ export async function writeVolumeFiles(image: string, volume: string, mountPath:
     timeoutMs: 120_000,
   })
 }
+
+/** Names of all volumes the engine has. */
+export async function volumeNames(): Promise<string[]> {
+  return (await docker(['volume', 'ls', '--format', '{{.Name}}'])).split('\n').filter(Boolean)
+}
+
+export async function removeVolumes(names: string[]): Promise<void> {
+  if (names.length > 0) await docker(['volume', 'rm', ...names])
+}
+
+const READ_MARKER = '==> kcl-volume '
+
+/**
+ * Reads one file from each of these volumes, through one throwaway container of the first of `images` that is on
+ * this machine (never pulled), without network, each volume mounted read-only. A volume without the file reads as
+ * undefined. Throws when none of the images is here, or the container cannot run.
+ */
+export async function readVolumeFile(images: string[], volumes: string[], file: string): Promise<Map<string, string | undefined>> {
+  if (!FILE_NAME.test(file)) throw usageError(`"${file}" is not a plain file name.`)
+  const mounts = volumes.flatMap((volume, index) => ['--volume', `${volume}:/kcl-read/${index}:ro,nocopy`])
+  const script = `for i in "$@"; do echo "${READ_MARKER}$i"; cat "/kcl-read/$i/${file}" 2>/dev/null || true; done`
+  const indexes = volumes.map((_, index) => String(index))
+  let lastError: unknown
+  for (const image of [...new Set(images)]) {
+    let output: string
+    try {
+      output = await docker(['run', '--rm', '--pull', 'never', '--network', 'none', '--entrypoint', 'sh', ...mounts, image, '-c', script, 'sh', ...indexes], {timeoutMs: 60_000})
+    } catch (error) {
+      lastError = error
+      continue
+    }
+    const contents = new Map<string, string | undefined>(volumes.map((volume) => [volume, undefined]))
+    let current: string | undefined
+    const lines: string[] = []
+    const flush = () => {
+      if (current !== undefined && lines.length > 0) contents.set(current, lines.join('\n'))
+      lines.length = 0
+    }
+    for (const line of output.split('\n')) {
+      if (line.startsWith(READ_MARKER)) {
+        flush()
+        current = volumes[Number(line.slice(READ_MARKER.length))]
+      } else lines.push(line)
+    }
+    flush()
+    return contents
+  }
+  throw lastError ?? usageError('No image to read volumes with.')
+}

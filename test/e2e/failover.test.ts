@@ -83,6 +83,8 @@ async function assertAllInSync(): Promise<void> {
 }
 
 before(async () => {
+  // A clean start: volumes an earlier, interrupted run left behind would be adopted (or refused), not started afresh.
+  await run(['down', '--volumes', '--yes'])
   const up = await run(['up', '--brokers', '3', '--port', String(PORT), '--json'])
   assert.equal(up.exitCode, 0, up.stderr)
 })
