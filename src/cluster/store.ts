@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {link, mkdir, readFile, readdir, rename, rm, unlink, writeFile} from 'node:fs/promises'
-import {unlinkSync} from 'node:fs'
-import {join} from 'node:path'
+import {rmdirSync, unlinkSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {ExitCode, KclError} from '../errors.ts'
 import {kclHome} from '../home.ts'
 import {sleep} from '../progress.ts'
@@ -138,18 +138,21 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
  */
 export async function withClusterLock<T>(name: string, command: string, work: () => Promise<T>, options: {waitMs?: number; env?: NodeJS.ProcessEnv} = {}): Promise<T> {
   const file = lockFilePath(name, options.env)
-  await mkdir(join(file, '..'), {recursive: true})
+  const dir = dirname(file)
   const mine: LockOwner = {pid: process.pid, command, since: new Date().toISOString()}
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
-  await writeFile(temporary, JSON.stringify(mine) + '\n')
   const deadline = Date.now() + (options.waitMs ?? LOCK_WAIT_MS)
   try {
     for (;;) {
       try {
+        // Again on each try: a holder that leaves removes the directory when it is empty.
+        await mkdir(dir, {recursive: true})
+        await writeFile(temporary, JSON.stringify(mine) + '\n')
         await link(temporary, file)
         break
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        if (!['EEXIST', 'ENOENT'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
       }
       const owner = await readOwner(file)
       if (!owner || !alive(owner.pid)) {
@@ -171,8 +174,10 @@ export async function withClusterLock<T>(name: string, command: string, work: ()
   const release = () => {
     try {
       unlinkSync(file)
+      // Nothing of the lock is left behind, not even its directory, unless another cluster's lock is in it.
+      rmdirSync(dir)
     } catch {
-      // already gone
+      // already gone, or the directory holds other locks
     }
   }
   process.once('exit', release)
