@@ -5,7 +5,7 @@
  * profiles are added here.
  */
 import type {ResolvedConnection} from '../connection/resolve.ts'
-import {hostPort, nodeIds} from '../cluster/spec.ts'
+import {brokerAddress, hostPort, nodeIds} from '../cluster/spec.ts'
 import {clusterContainers} from '../docker/containers.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import type {KafkaClient, PartitionOffsets} from '../kafka/client.ts'
@@ -61,7 +61,7 @@ export class ClusterReader {
 
   private addresses(): BrokerAddress[] {
     const spec = this.target.cluster
-    const own = spec ? nodeIds(spec).map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)})) : this.target.servers.map(parseAddress)
+    const own = spec ? nodeIds(spec).map((id) => brokerAddress(spec, id)) : this.target.servers.map(parseAddress)
     const all = new Map(own.map((a) => [`${a.host}:${a.port}`, a]))
     for (const [key, address] of this.seenAddresses) if (!all.has(key)) all.set(key, address)
     return [...all.values()]

@@ -5,7 +5,7 @@ import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type Parti
 import {poll} from '../poll.ts'
 import {requireSpec} from './resolve.ts'
 import {clusterSecurity} from './secrets.ts'
-import {controllerIds, hostPort, nameFlag, nodeIds, type ClusterSpec} from './spec.ts'
+import {brokerAddress, controllerIds, nameFlag, nodeIds, type ClusterSpec} from './spec.ts'
 
 /** One Kafka node of a kcl cluster as Docker sees it. */
 export interface BrokerNode {
@@ -75,21 +75,13 @@ export function quorumAfterStop(spec: ClusterSpec, running: number[], stopping: 
   return {voters, left, majority: left.length > voters.length / 2}
 }
 
-export function address(spec: ClusterSpec, nodeId: number): {host: string; port: number} {
-  return {host: '127.0.0.1', port: hostPort(spec, nodeId)}
-}
-
-export function serversOf(spec: ClusterSpec, ids: number[]): string[] {
-  return ids.map((id) => `localhost:${hostPort(spec, id)}`)
-}
-
 const QUORUM_PROBE_TIMEOUT_MS = 1000
 
 /** The active controller (the metadata quorum leader) as the given brokers see it; undefined during an election. */
 export async function activeController(spec: ClusterSpec, ids: number[]): Promise<number | undefined> {
   const security = await clusterSecurity(spec)
   const quorum = await firstAnswer(
-    ids.map((id) => address(spec, id)),
+    ids.map((id) => brokerAddress(spec, id)),
     (a) => describeQuorum(a, QUORUM_PROBE_TIMEOUT_MS, security),
   ).catch(() => undefined)
   return quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
@@ -122,7 +114,7 @@ export async function waitUntilNotServing(spec: ClusterSpec, nodeId: number, dea
   const security = await clusterSecurity(spec)
   return poll(
     async () => {
-      const serving = await brokerMetadata(address(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS, security).then(
+      const serving = await brokerMetadata(brokerAddress(spec, nodeId), QUORUM_PROBE_TIMEOUT_MS, security).then(
         () => true,
         () => false,
       )
@@ -159,7 +151,7 @@ export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline:
     async () => {
       const answers = await Promise.all(
         ids.map((id) =>
-          brokerMetadata(address(spec, id), QUORUM_PROBE_TIMEOUT_MS, security).then(
+          brokerMetadata(brokerAddress(spec, id), QUORUM_PROBE_TIMEOUT_MS, security).then(
             (m) => m.brokers.some((b) => b.nodeId === id),
             () => false,
           ),
@@ -185,7 +177,7 @@ export async function waitRegistered(spec: ClusterSpec, ids: number[], deadline:
 /** Every partition of every topic (internal ones included) as the running brokers report it. */
 export async function partitionStates(spec: ClusterSpec, running: number[]): Promise<PartitionState[]> {
   const security = await clusterSecurity(spec)
-  return normalized(await firstAnswer(running.map((id) => address(spec, id)), (broker) => topicPartitions(broker, 5000, security)))
+  return normalized(await firstAnswer(running.map((id) => brokerAddress(spec, id)), (broker) => topicPartitions(broker, 5000, security)))
 }
 
 function normalized(partitions: PartitionState[]): PartitionState[] {
@@ -209,7 +201,7 @@ export async function waitInSync(spec: ClusterSpec, running: number[], deadline:
   let behind: PartitionState[] | undefined
   return poll(
     async () => {
-      const views = await Promise.all(running.map((id) => topicPartitions(address(spec, id), 5000, security).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
+      const views = await Promise.all(running.map((id) => topicPartitions(brokerAddress(spec, id), 5000, security).then(normalized))).catch((): PartitionState[][] | undefined => undefined)
       behind = views?.map(outOfSync).reduce((most, list) => (list.length > most.length ? list : most))
       if (views && behind?.length === 0) return views[0]!
       if (views && behind) onProgress?.(behind.length, views[0]!.length)

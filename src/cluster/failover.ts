@@ -13,13 +13,12 @@ import {
   quorumAfterStop,
   requireRunning,
   runningIds,
-  serversOf,
   stopContainer,
   waitForNewController,
   waitUntilNotServing,
 } from './brokers.ts'
 import {clusterSecurity} from './secrets.ts'
-import {nameFlag, type ClusterSpec} from './spec.ts'
+import {hostServers, nameFlag, type ClusterSpec} from './spec.ts'
 
 /** kcl's own topic for proving that the cluster takes writes; hidden from `kcl topic list` like every `__` topic. */
 export const PROBE_TOPIC = '__kcl_probe'
@@ -151,7 +150,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
       run: async (retitle) => {
         const all = [...survivors, target]
         const deadline = performance.now() + PROBE_TIMEOUT_MS
-        await withKafka(serversOf(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
+        await withKafka(hostServers(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
         before = await retryUntil(deadline, () => partitionStates(spec, all))
         retitle(`Recorded ${before.length} partitions; node ${plan.controllerBefore} is the active controller`)
       },
@@ -185,7 +184,7 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
     {
       title: `Produce a probe with acks=all to every partition of ${PROBE_TOPIC}`,
       run: async (retitle) => {
-        await withKafka(serversOf(spec, survivors), async (client) => {
+        await withKafka(hostServers(spec, survivors), async (client) => {
           records = await sendProbes(client, spec.brokers, probeValue, t0 + PROBE_TIMEOUT_MS)
           probeAckedMs = performance.now() - t0
           // The partitions settle (and the container exits) while the probe is read back.

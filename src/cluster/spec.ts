@@ -222,8 +222,18 @@ export function secretsVolumeName(spec: Pick<ClusterSpec, 'name'>): string {
   return `${composeProjectName(spec.name)}_secrets`
 }
 
+/** Where kcl itself asks broker n: its published port on 127.0.0.1 (localhost may resolve to ::1 first). */
+export function brokerAddress(spec: Pick<ClusterSpec, 'basePort'>, nodeId: number): {host: string; port: number} {
+  return {host: '127.0.0.1', port: hostPort(spec, nodeId)}
+}
+
+/** The bootstrap servers a client on this machine is given: localhost and the brokers' published ports. */
+export function hostServers(spec: ClusterSpec, ids: number[] = nodeIds(spec)): string[] {
+  return ids.map((id) => `localhost:${hostPort(spec, id)}`)
+}
+
 export function hostBootstrapServers(spec: ClusterSpec): string {
-  return nodeIds(spec).map((id) => `localhost:${hostPort(spec, id)}`).join(',')
+  return hostServers(spec).join(',')
 }
 
 export function dockerBootstrapServers(spec: ClusterSpec): string {

@@ -1,7 +1,7 @@
 import {clusterContainers, listContainerDirectory} from '../docker/containers.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, type BrokerMetadata, type QuorumInfo} from '../kafka-client/index.ts'
 import {clusterSecurity} from './secrets.ts'
-import {controllerIds, hostBootstrapServers, hostPort, nodeIds, securityOf, type ClusterSpec, type SecurityMode} from './spec.ts'
+import {brokerAddress, controllerIds, hostBootstrapServers, hostPort, nodeIds, securityOf, type ClusterSpec, type SecurityMode} from './spec.ts'
 import {requireSpec} from './resolve.ts'
 
 export interface BrokerStatus {
@@ -41,7 +41,7 @@ const PROBE_TIMEOUT_MS = 1500
 export async function clusterStatus(spec: ClusterSpec): Promise<ClusterStatus> {
   const containers = await clusterContainers(spec.name)
   const running = nodeIds(spec).filter((id) => containers.some((c) => c.nodeId === id && c.state === 'running'))
-  const addresses = running.map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
+  const addresses = running.map((id) => brokerAddress(spec, id))
   const security = await clusterSecurity(spec)
   const [metadata, quorum, versions] = await Promise.all([
     firstAnswer(addresses, (a) => brokerMetadata(a, PROBE_TIMEOUT_MS, security)).catch((): BrokerMetadata | undefined => undefined),
