@@ -51,6 +51,12 @@ const APIS = {
   Heartbeat: {min: 4},
   LeaveGroup: {min: 4},
   ConsumerGroupHeartbeat: {min: 0},
+  IncrementalAlterConfigs: {min: 1},
+  ShareGroupHeartbeat: {min: 1},
+  ShareGroupDescribe: {min: 1},
+  ShareFetch: {min: 1},
+  ShareAcknowledge: {min: 1},
+  DescribeShareGroupOffsets: {min: 0},
 }
 
 /** Definitions of data inside other messages (not requests or responses) that kcl reads and writes. */

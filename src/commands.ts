@@ -13,6 +13,7 @@ export const COMMAND_LOADERS: Record<string, () => Promise<{default: Command.Cla
   consume: () => import('./commands/consume.ts'),
   doctor: () => import('./commands/doctor.ts'),
   down: () => import('./commands/down.ts'),
+  'group:delete': () => import('./commands/group/delete.ts'),
   'group:describe': () => import('./commands/group/describe.ts'),
   'group:list': () => import('./commands/group/list.ts'),
   'group:reset': () => import('./commands/group/reset.ts'),

@@ -51,7 +51,7 @@ export function dynamicKindOf(commandId: string, place: 'flag' | 'arg', name: st
   if (place === 'flag' && name === 'name') return 'cluster'
   if ((place === 'flag' && name === 'profile') || (place === 'arg' && name === 'name' && commandId.startsWith('profile:') && commandId !== 'profile:create')) return 'profile'
   if (name === 'topic' || (place === 'arg' && name === 'name' && commandId.startsWith('topic:'))) return 'topic'
-  if (name === 'group') return 'group'
+  if (name === 'group' || name === 'share-group') return 'group'
   if ((place === 'arg' && name === 'id' && commandId.startsWith('broker:')) || (place === 'flag' && name === 'broker')) return 'broker'
   return undefined
 }

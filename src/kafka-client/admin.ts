@@ -13,6 +13,7 @@ import type {
   GroupSummary,
   NewTopic,
   PartitionOffsets,
+  SharePartitionOffset,
   TopicMetadata,
 } from '../kafka/client.ts'
 import {emptyAssignment} from './assignors.ts'
@@ -27,10 +28,13 @@ import {
   DescribeCluster,
   DescribeConfigs,
   DescribeGroups,
+  DescribeShareGroupOffsets,
+  IncrementalAlterConfigs,
   ListGroups,
   ListOffsets,
   OffsetCommit,
   OffsetFetch,
+  ShareGroupDescribe,
   readConsumerProtocolAssignment,
   type ConsumerGroupDescribeResponseAssignment,
 } from './protocol/messages/index.ts'
@@ -41,6 +45,9 @@ const REQUEST_TIMEOUT_MS = 10_000
 /** How long the controller may take to create or delete a topic before answering. */
 const TOPIC_CHANGE_TIMEOUT_MS = 30_000
 const TOPIC_RESOURCE = 2
+const GROUP_RESOURCE = 32
+const CONFIG_SET = 0
+const CONFIG_DELETE = 1
 const EARLIEST = -2n
 const LATEST = -1n
 /** Offsets a consumer that reads committed records sees: up to the last stable offset, as kcl's reads do. */
@@ -270,6 +277,8 @@ export async function describeGroup(cluster: Cluster, groupId: string): Promise<
         }
       }
     }
+    const shared = await describeShareGroup(coordinator, groupId)
+    if (shared) return shared
     const response = await coordinator.request(DescribeGroups, {groups: [groupId], includeAuthorizedOperations: false}, REQUEST_TIMEOUT_MS)
     const group = response.groups[0]
     // A group that does not exist: Dead (older brokers) or GROUP_ID_NOT_FOUND (DescribeGroups v6).
@@ -288,6 +297,68 @@ export async function describeGroup(cluster: Cluster, groupId: string): Promise<
         assignment: group.protocolType === 'consumer' ? decodeMemberAssignment(m.memberAssignment) : emptyAssignment(),
       })),
     }
+  })
+}
+
+/** A share group as ShareGroupDescribe tells it; undefined for any other group (or where share groups do not run). */
+async function describeShareGroup(coordinator: BrokerConnection, groupId: string): Promise<GroupDescription | undefined> {
+  if (!coordinator.supports(ShareGroupDescribe)) return undefined
+  const response = await coordinator.request(ShareGroupDescribe, {groupIds: [groupId], includeAuthorizedOperations: false}, REQUEST_TIMEOUT_MS)
+  const group = response.groups[0]
+  if (!group || group.errorCode !== 0) return undefined
+  return {
+    groupId,
+    state: group.groupState,
+    protocolType: 'share',
+    type: 'share',
+    assignor: group.assignorName,
+    groupEpoch: group.groupEpoch,
+    assignmentEpoch: group.assignmentEpoch,
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      memberEpoch: m.memberEpoch,
+      assignment: Object.fromEntries(m.assignment.topicPartitions.map((t) => [t.topicName, t.partitions])),
+    })),
+  }
+}
+
+/** A share group's start offset and lag on every partition it has state for (DescribeShareGroupOffsets). */
+export async function shareGroupOffsets(cluster: Cluster, groupId: string): Promise<SharePartitionOffset[]> {
+  return onCoordinator(cluster, groupId, async (coordinator) => {
+    const response = await coordinator.request(DescribeShareGroupOffsets, {groups: [{groupId, topics: null}]}, REQUEST_TIMEOUT_MS)
+    const group = response.groups[0]
+    if (!group) throw new KafkaProtocolError(-1, `DescribeShareGroupOffsets for group "${groupId}"`, 'the answer is empty')
+    if (group.errorCode === GROUP_ID_NOT_FOUND) return []
+    check(group.errorCode, `DescribeShareGroupOffsets for group "${groupId}"`, group.errorMessage)
+    return group.topics
+      .flatMap((topic) =>
+        topic.partitions.map((p) => {
+          check(p.errorCode, `DescribeShareGroupOffsets for group "${groupId}", ${topic.topicName}[${p.partitionIndex}]`, p.errorMessage)
+          const lag = Number(p.lag)
+          return {topic: topic.topicName, partition: p.partitionIndex, startOffset: Number(p.startOffset), lag: lag >= 0 ? lag : null}
+        }),
+      )
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+  })
+}
+
+/** Sets (value) or removes (null) dynamic configs of a group, such as a share group's share.auto.offset.reset. */
+export async function alterGroupConfigs(cluster: Cluster, groupId: string, configs: Record<string, string | null>): Promise<void> {
+  await retrying(cluster, async () => {
+    const request = {
+      resources: [
+        {
+          resourceType: GROUP_RESOURCE,
+          resourceName: groupId,
+          configs: Object.entries(configs).map(([name, value]) => ({name, configOperation: value === null ? CONFIG_DELETE : CONFIG_SET, value})),
+        },
+      ],
+      validateOnly: false,
+    }
+    const response = await (await cluster.any()).request(IncrementalAlterConfigs, request, REQUEST_TIMEOUT_MS)
+    for (const result of response.responses) check(result.errorCode, `IncrementalAlterConfigs for group "${groupId}"`, result.errorMessage)
   })
 }
 

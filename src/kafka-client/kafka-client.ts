@@ -12,6 +12,8 @@ import type {
   PartitionOffsets,
   ProducerOptions,
   RecordProducer,
+  ShareConsumeRequest,
+  SharePartitionOffset,
   TopicMetadata,
 } from '../kafka/client.ts'
 import * as admin from './admin.ts'
@@ -21,6 +23,7 @@ import {translateKafkaError} from './errors.ts'
 import {consumeInGroup} from './group-consumer.ts'
 import {readWithoutGroup} from './partition-reader.ts'
 import {openProducer} from './producer.ts'
+import {consumeShared} from './share-consumer.ts'
 
 const CONNECTION_TIMEOUT_MS = 3000
 
@@ -157,6 +160,25 @@ export class KclKafkaClient implements KafkaClient {
     })
     finished.catch(() => {})
     return {finished, stop: session.stop}
+  }
+
+  async consumeShared(request: ShareConsumeRequest): Promise<ConsumeSession> {
+    if (this.closed) throw new Error('the Kafka client is closed')
+    const context = {servers: this.servers, topic: request.topic, group: request.group}
+    const session = consumeShared(new Cluster(this.servers, this.connectionOptions), request)
+    const finished = session.finished.catch((error: unknown) => {
+      throw translateKafkaError(error, context)
+    })
+    finished.catch(() => {})
+    return {finished, stop: session.stop}
+  }
+
+  shareGroupOffsets(groupId: string): Promise<SharePartitionOffset[]> {
+    return this.call((cluster) => admin.shareGroupOffsets(cluster, groupId), {group: groupId})
+  }
+
+  alterGroupConfigs(groupId: string, configs: Record<string, string | null>): Promise<void> {
+    return this.call((cluster) => admin.alterGroupConfigs(cluster, groupId, configs), {group: groupId})
   }
 
   async close(): Promise<void> {

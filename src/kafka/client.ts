@@ -181,6 +181,8 @@ export interface ConsumedRecord {
   key: Buffer | null
   value: Buffer | null
   headers: RecordHeader[]
+  /** Share groups: how many times the record was handed to a consumer (1 the first time; more after a release or a lock that timed out). */
+  deliveryCount?: number
 }
 
 export type GroupProtocol = 'consumer' | 'classic'
@@ -228,6 +230,41 @@ export interface ConsumeSession {
   stop(): Promise<void>
 }
 
+/** What a share consumer does with each record it took: done (accept), hand back for redelivery (release), or give up on (reject). */
+export type ShareAck = 'accept' | 'release' | 'reject'
+
+/** Records a share consumer acquired in one answer: offsets first to last of a partition, delivered deliveryCount times. */
+export interface AcquiredRange {
+  partition: number
+  firstOffset: number
+  lastOffset: number
+  deliveryCount: number
+}
+
+export interface ShareConsumeRequest {
+  topic: string
+  /** The share group to join (KIP-932): its members share the records, each acquired by one member at a time. */
+  group: string
+  /** How each record taken is acknowledged; records not taken are released. */
+  ack: ShareAck
+  /** The partitions the group lets this member fetch from, each time that changes. */
+  onAssignment(partitions: number[]): void | Promise<void>
+  /** The records one answer acquired, before they are handed over. */
+  onAcquired?(ranges: AcquiredRange[]): void
+  /** Acquired records of one partition, in offset order, with their delivery counts; returns how many (a prefix) it took. */
+  onRecords(records: ConsumedRecord[]): Promise<number>
+}
+
+/** A share group's progress on one partition. */
+export interface SharePartitionOffset {
+  topic: string
+  partition: number
+  /** The share-partition start offset: records before it are all acknowledged (or archived). -1 while not initialised. */
+  startOffset: number
+  /** Records from the start offset to the end not yet acknowledged, as the broker counts them; null when it does not say. */
+  lag: number | null
+}
+
 export interface KafkaClient {
   readonly servers: string[]
   brokers(): Promise<BrokerInfo[]>
@@ -250,6 +287,12 @@ export interface KafkaClient {
   deleteGroup(groupId: string): Promise<void>
   producer(options: ProducerOptions): Promise<RecordProducer>
   consume(request: ConsumeRequest): Promise<ConsumeSession>
+  /** Consumes as a member of a share group; stop() acknowledges what was taken, releases the rest and leaves. */
+  consumeShared(request: ShareConsumeRequest): Promise<ConsumeSession>
+  /** A share group's start offset and lag per partition it has state for. */
+  shareGroupOffsets(groupId: string): Promise<SharePartitionOffset[]>
+  /** Sets (or with null removes) dynamic configs of a group, e.g. share.auto.offset.reset. */
+  alterGroupConfigs(groupId: string, configs: Record<string, string | null>): Promise<void>
   close(): Promise<void>
 }
 

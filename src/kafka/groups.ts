@@ -1,20 +1,22 @@
 import {usageError} from '../errors.ts'
-import type {Assignment, GroupSummary, KafkaClient} from './client.ts'
+import type {Assignment, GroupDescription, GroupSummary, KafkaClient} from './client.ts'
 import {parsePosition, resolvePosition} from './positions.ts'
 import {requireTopic} from './topics.ts'
 
 export interface GroupListEntry extends GroupSummary {
   members: number
+  /** The assignor: classic groups' agreed one (range, …), the coordinator's for consumer (uniform, range) and share (simple) groups. */
+  assignor: string
 }
 
 export async function listGroups(client: KafkaClient): Promise<GroupListEntry[]> {
   const groups = await client.groups()
   return Promise.all(
     groups.map(async (g) => {
-      // Share and streams groups are described by requests of their own; their members are not counted here.
-      if (g.type !== 'classic' && g.type !== 'consumer') return {...g, members: 0}
+      // Streams groups are described by a request of their own: their members are not counted here.
+      if (g.type !== 'classic' && g.type !== 'consumer' && g.type !== 'share') return {...g, members: 0, assignor: ''}
       const description = await client.describeGroup(g.groupId)
-      return {...g, state: description.state || g.state, members: description.members.length}
+      return {...g, state: description.state || g.state, members: description.members.length, assignor: description.assignor}
     }),
   )
 }
@@ -42,11 +44,26 @@ export interface GroupPartitionLag {
   owner: string | null
 }
 
+/** A share group's progress on one partition. */
+export interface SharePartitionView {
+  topic: string
+  partition: number
+  /** The share-partition start offset: everything before it was acknowledged; null while the group has not read the partition. */
+  startOffset: number | null
+  end: number
+  /** Records from the start offset on not yet acknowledged (the broker's count where it gives one). */
+  lag: number | null
+  /** Client ids of the members fetching from it (a share partition serves every member assigned it). */
+  members: string[]
+}
+
 export interface GroupView {
   groupId: string
   state: string
-  /** classic or consumer (KIP-848). */
+  /** The group's type, which is its protocol: classic, consumer (KIP-848) or share (KIP-932). */
   protocol: string
+  /** What the members say they speak: "consumer" for consumer groups of either protocol, "share", "connect", … */
+  protocolType: string
   /** The assignor the group uses. */
   assignor: string
   /** Consumer-protocol groups: the group's epoch and that of the assignment the coordinator computed. */
@@ -54,6 +71,8 @@ export interface GroupView {
   assignmentEpoch?: number
   members: GroupMemberView[]
   offsets: GroupPartitionLag[]
+  /** Share groups: per partition, the share-partition start offset, lag and members. */
+  shareOffsets?: SharePartitionView[]
   totalLag: number
 }
 
@@ -64,7 +83,9 @@ function validateGroupId(groupId: string): string {
 
 export async function describeGroup(client: KafkaClient, groupId: string): Promise<GroupView> {
   validateGroupId(groupId)
-  const [description, committed] = await Promise.all([client.describeGroup(groupId), client.committedOffsets(groupId)])
+  const description = await client.describeGroup(groupId)
+  if (description.type === 'share') return describeShareGroup(client, description)
+  const committed = await client.committedOffsets(groupId)
   if (description.state === 'Dead' && committed.length === 0) {
     throw usageError(`Group "${groupId}" does not exist.`, '`kcl group list` shows the groups.')
   }
@@ -92,12 +113,75 @@ export async function describeGroup(client: KafkaClient, groupId: string): Promi
     groupId,
     state: description.state,
     protocol: description.type,
+    protocolType: description.protocolType,
     assignor: description.assignor,
     ...(description.groupEpoch === undefined ? {} : {groupEpoch: description.groupEpoch, assignmentEpoch: description.assignmentEpoch}),
     members,
     offsets,
     totalLag: offsets.reduce((sum, o) => sum + (o.lag ?? 0), 0),
   }
+}
+
+const flatten = (assignment: Assignment): {topic: string; partition: number}[] =>
+  Object.entries(assignment).flatMap(([topic, partitions]) => [...partitions].sort((a, b) => a - b).map((partition) => ({topic, partition})))
+
+/** A share group: its members and where they fetch from, and per partition the start offset and lag. */
+async function describeShareGroup(client: KafkaClient, description: GroupDescription): Promise<GroupView> {
+  const members: GroupMemberView[] = description.members.map((m) => ({
+    memberId: m.memberId,
+    clientId: m.clientId,
+    host: m.clientHost.replace(/^\//, ''),
+    partitions: flatten(m.assignment),
+    memberEpoch: m.memberEpoch,
+  }))
+  const offsets = await client.shareGroupOffsets(description.groupId)
+  const topics = [...new Set([...offsets.map((o) => o.topic), ...members.flatMap((m) => m.partitions.map((p) => p.topic))])].sort()
+  const shareOffsets: SharePartitionView[] = []
+  for (const topic of topics) {
+    for (const {partition, high} of await client.topicOffsets(topic)) {
+      const state = offsets.find((o) => o.topic === topic && o.partition === partition)
+      const startOffset = state && state.startOffset >= 0 ? state.startOffset : null
+      shareOffsets.push({
+        topic,
+        partition,
+        startOffset,
+        end: high,
+        lag: state?.lag ?? (startOffset === null ? null : Math.max(0, high - startOffset)),
+        members: members.filter((m) => m.partitions.some((p) => p.topic === topic && p.partition === partition)).map((m) => m.clientId),
+      })
+    }
+  }
+  return {
+    groupId: description.groupId,
+    state: description.state,
+    protocol: description.type,
+    protocolType: description.protocolType,
+    assignor: description.assignor,
+    ...(description.groupEpoch === undefined ? {} : {groupEpoch: description.groupEpoch, assignmentEpoch: description.assignmentEpoch}),
+    members,
+    offsets: [],
+    shareOffsets,
+    totalLag: shareOffsets.reduce((sum, o) => sum + (o.lag ?? 0), 0),
+  }
+}
+
+export interface DeleteResult {
+  groupId: string
+  protocol: string
+  deleted: true
+}
+
+/** Deletes a group of any type with its offsets (or share-partition state); refuses while it has members. */
+export async function deleteGroup(client: KafkaClient, groupId: string): Promise<DeleteResult> {
+  const group = await describeGroup(client, groupId)
+  if (group.members.length > 0) {
+    throw usageError(
+      `Group "${groupId}" has ${group.members.length} active member${group.members.length === 1 ? '' : 's'}; it can only be deleted while empty.`,
+      `Stop its consumers first (\`kcl group describe ${groupId}\` shows them).`,
+    )
+  }
+  await client.deleteGroup(groupId)
+  return {groupId, protocol: group.protocol, deleted: true}
 }
 
 export interface ResetRequest {
@@ -128,6 +212,9 @@ export async function resetGroup(client: KafkaClient, request: ResetRequest): Pr
   const position = parsePosition(request.to, '--to', {allowLast: false})
   await requireTopic(client, request.topic)
   const description = await client.describeGroup(request.groupId)
+  if (description.type === 'share') {
+    throw usageError(`Group "${request.groupId}" is a share group: it has no committed offsets to move.`, '`kcl group delete` removes its state; `kcl consume --share-group --from` says where a new one starts.')
+  }
   if (description.members.length > 0) {
     throw usageError(
       `Group "${request.groupId}" has ${description.members.length} active member${description.members.length === 1 ? '' : 's'}; offsets can only be reset while it is empty.`,

@@ -22,6 +22,8 @@ export interface JsonRecord {
    * "__proto__" included), and a name that repeats keeps each value where it was.
    */
   headers: [string, EncodedBytes][]
+  /** Share groups only: how many times the record was delivered (2 and up: it came back). */
+  deliveryCount?: number
 }
 
 export function encodeBytes(bytes: Buffer | null): EncodedBytes {
@@ -39,6 +41,7 @@ export function toJsonRecord(record: ConsumedRecord): JsonRecord {
     key: encodeBytes(record.key),
     value: encodeBytes(record.value),
     headers,
+    ...(record.deliveryCount === undefined ? {} : {deliveryCount: record.deliveryCount}),
   }
 }
 
@@ -107,9 +110,10 @@ function textOf(bytes: Buffer | null): string {
   return isUtf8(bytes) ? bytes.toString('utf8') : `base64:${bytes.toString('base64')}`
 }
 
-/** The default text output: the value, binary ones marked as base64, one per line. */
+/** The default text output: the value, binary ones marked as base64, one per line; a share group's records after their delivery count. */
 export function formatText(record: ConsumedRecord): string {
-  return `${record.value === null ? '(null)' : textOf(record.value)}\n`
+  const delivery = record.deliveryCount === undefined ? '' : `[delivery ${record.deliveryCount}] `
+  return `${delivery}${record.value === null ? '(null)' : textOf(record.value)}\n`
 }
 
 /**
@@ -155,10 +159,11 @@ const FORMAT_FIELDS: Record<string, (record: ConsumedRecord) => string> = {
   s: (r) => textOf(r.value),
   T: (r) => String(r.timestamp),
   h: (r) => r.headers.map(([key, value]) => `${key}=${textOf(value)}`).join(','),
+  d: (r) => String(r.deliveryCount ?? ''),
   '%': () => '%',
 }
 
-export const FORMAT_HELP = '%t topic, %p partition, %o offset, %k key, %v (or %s) value, %T timestamp (ms), %h headers k=v,…, %% a percent sign; \\n and \\t work'
+export const FORMAT_HELP = '%t topic, %p partition, %o offset, %k key, %v (or %s) value, %T timestamp (ms), %h headers k=v,…, %d delivery count (share groups), %% a percent sign; \\n and \\t work'
 
 /** Compiles a kcat-like --format template once; each record then renders in one pass. */
 export function compileFormat(template: string): (record: ConsumedRecord) => string {

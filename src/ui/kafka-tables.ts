@@ -1,5 +1,5 @@
 import {table} from './table.ts'
-import type {GroupListEntry, GroupView, ResetResult} from '../kafka/groups.ts'
+import type {DeleteResult, GroupListEntry, GroupView, ResetResult} from '../kafka/groups.ts'
 import type {CreateTopicResult, TopicDescription, TopicSummary} from '../kafka/topics.ts'
 
 const list = (numbers: number[]): string => numbers.join(',')
@@ -37,8 +37,15 @@ export function renderTopicDescription(topic: TopicDescription): string {
 }
 
 export function renderGroupList(groups: GroupListEntry[]): string {
-  if (groups.length === 0) return 'No consumer groups yet. `kcl consume TOPIC --group NAME` makes one.'
-  return table(['GROUP', 'TYPE', 'STATE', 'MEMBERS'], groups.map((g) => [g.groupId, g.type, g.state, String(g.members)]))
+  if (groups.length === 0) return 'No groups yet. `kcl consume TOPIC --group NAME` makes a consumer group, `--share-group NAME` a share group.'
+  return table(
+    ['GROUP', 'TYPE', 'PROTOCOL', 'ASSIGNOR', 'STATE', 'MEMBERS'],
+    groups.map((g) => [g.groupId, g.type, g.protocolType || '-', g.assignor || '-', g.state, String(g.members)]),
+  )
+}
+
+export function renderGroupDeleted(result: DeleteResult): string {
+  return `Deleted ${result.protocol} group ${result.groupId}.`
 }
 
 const partitionList = (partitions: {topic: string; partition: number}[]): string => partitions.map((p) => `${p.topic}[${p.partition}]`).join(', ') || '-'
@@ -57,6 +64,16 @@ export function renderGroupDescription(group: GroupView): string {
             group.members.map((m) => [m.clientId, m.host, String(m.memberEpoch ?? '-'), partitionList(m.partitions), partitionList(m.targetPartitions ?? [])]),
           )
         : table(['CLIENT-ID', 'HOST', 'PARTITIONS'], group.members.map((m) => [m.clientId, m.host, partitionList(m.partitions)])),
+    )
+  }
+  if (group.shareOffsets && group.shareOffsets.length > 0) {
+    // A share partition serves every member it is assigned to; the start offset moves as records are acknowledged.
+    lines.push(
+      '',
+      table(
+        ['TOPIC', 'PARTITION', 'START-OFFSET', 'END', 'LAG', 'MEMBERS'],
+        group.shareOffsets.map((o) => [o.topic, String(o.partition), o.startOffset === null ? '-' : String(o.startOffset), String(o.end), o.lag === null ? '-' : String(o.lag), o.members.join(', ') || '-']),
+      ),
     )
   }
   if (group.offsets.length > 0) {

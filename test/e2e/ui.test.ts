@@ -294,7 +294,7 @@ describe('kcl ui on a real 3-broker cluster, with a producer and a consumer grou
     await eventually(`node ${before} as the active controller`, async () => (await controller.textContent())?.startsWith(`node ${before} (epoch `), 30_000, async () => (await controller.textContent()) ?? '')
     const leaderColumn = async () => (await tableRows(page, `Partitions of ${TOPIC}`)).map((row) => [Number(row[0]), Number(row[1])])
     await eventually('the partition leaders kcl topic describe shows', async () => JSON.stringify(await leaderColumn()) === JSON.stringify(describe.partitions.map((p) => [p.partition, p.leader])))
-    const groupRow = async () => (await tableRows(page, 'Consumer groups')).find((row) => row[0] === GROUP)
+    const groupRow = async () => (await tableRows(page, 'Consumer and share groups')).find((row) => row[0] === GROUP)
     await eventually('the group lagging while it has no consumer', async () => Number((await groupRow())?.[4]) > 0, 60_000, async () => JSON.stringify(await groupRow()))
     background.push(kcl(['consume', TOPIC, '--group', GROUP, '--output', 'raw', '--name', NAME], {env: {KCL_HOME: home}, timeoutMs: 900_000}))
     await eventually('the consumer in the group', async () => (await groupRow())?.[3] === '1', 60_000, async () => JSON.stringify(await groupRow()))

@@ -49,24 +49,46 @@ function GroupDetail({group}: {group: GroupSnapshot}) {
           ))}
         </tbody>
       </table>
-      <table>
-        <caption>Lag of {group.groupId}</caption>
-        <thead>
-          <tr><th scope="col">Topic</th><th scope="col">Partition</th><th scope="col">Committed</th><th scope="col">Log end</th><th scope="col">Lag</th><th scope="col">Owner</th></tr>
-        </thead>
-        <tbody>
-          {group.offsets.map((o) => (
-            <tr key={`${o.topic}-${o.partition}`}>
-              <th scope="row">{o.topic}</th>
-              <td class="number">{o.partition}</td>
-              <td class="number">{o.committed ?? 'nothing committed'}</td>
-              <td class="number">{o.end}</td>
-              <td class="number">{o.lag ?? 'unknown'}</td>
-              <td>{o.owner ?? 'unassigned'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {group.shareOffsets && (
+        <table>
+          <caption>Share partitions of {group.groupId}</caption>
+          <thead>
+            <tr><th scope="col">Topic</th><th scope="col">Partition</th><th scope="col">Start offset</th><th scope="col">Log end</th><th scope="col">Lag</th><th scope="col">Members fetching</th></tr>
+          </thead>
+          <tbody>
+            {group.shareOffsets.map((o) => (
+              <tr key={`${o.topic}-${o.partition}`}>
+                <th scope="row">{o.topic}</th>
+                <td class="number">{o.partition}</td>
+                <td class="number">{o.startOffset ?? 'not read yet'}</td>
+                <td class="number">{o.end}</td>
+                <td class="number">{o.lag ?? 'unknown'}</td>
+                <td>{o.members.join(', ') || 'none'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {!group.shareOffsets && (
+        <table>
+          <caption>Lag of {group.groupId}</caption>
+          <thead>
+            <tr><th scope="col">Topic</th><th scope="col">Partition</th><th scope="col">Committed</th><th scope="col">Log end</th><th scope="col">Lag</th><th scope="col">Owner</th></tr>
+          </thead>
+          <tbody>
+            {group.offsets.map((o) => (
+              <tr key={`${o.topic}-${o.partition}`}>
+                <th scope="row">{o.topic}</th>
+                <td class="number">{o.partition}</td>
+                <td class="number">{o.committed ?? 'nothing committed'}</td>
+                <td class="number">{o.end}</td>
+                <td class="number">{o.lag ?? 'unknown'}</td>
+                <td>{o.owner ?? 'unassigned'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   )
 }
@@ -75,13 +97,13 @@ export function GroupsSection({groups, error, selected, onSelect}: {groups: Grou
   const shown = groups.find((g) => g.groupId === selected)
   return (
     <section id="groups" aria-labelledby="groups-heading">
-      <h2 id="groups-heading">Consumer groups</h2>
+      <h2 id="groups-heading">Groups</h2>
       {error && <p role="alert" class="bad">Groups could not be read: {error}</p>}
       {groups.length === 0 ? (
-        <p>No consumer groups yet.</p>
+        <p>No consumer or share groups yet.</p>
       ) : (
         <table>
-          <caption>Consumer groups</caption>
+          <caption>Consumer and share groups</caption>
           <thead>
             <tr><th scope="col">Group</th><th scope="col">State</th><th scope="col">Protocol</th><th scope="col">Members</th><th scope="col">Total lag</th><th scope="col">Lag trend</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
           </thead>
@@ -90,7 +112,7 @@ export function GroupsSection({groups, error, selected, onSelect}: {groups: Grou
               <tr key={g.groupId} aria-current={g.groupId === selected ? 'true' : undefined}>
                 <th scope="row">{g.groupId}</th>
                 <td class={g.state === 'Stable' ? 'good' : g.state === 'Empty' ? undefined : 'bad'}>{g.state}</td>
-                <td>{g.protocolType || 'unknown'}</td>
+                <td>{g.protocol || 'unknown'}</td>
                 <td class="number">{g.members.length}</td>
                 <td class="number">{g.totalLag}</td>
                 <td><LagChart group={g.groupId} history={g.lagHistory} small /></td>

@@ -4,7 +4,7 @@ import {listGroups, type GroupListEntry} from '../../kafka/groups.ts'
 import {renderGroupList} from '../../ui/kafka-tables.ts'
 
 export default class GroupList extends KclCommand {
-  static summary = 'List consumer groups with their state and number of members.'
+  static summary = 'List groups (classic, consumer, share) with their type, protocol, state and number of members.'
   static examples = [
     {description: 'All groups', command: '<%= config.bin %> group list'},
     {description: 'As JSON', command: '<%= config.bin %> group list --json'},

@@ -73,6 +73,10 @@ const NAMES: Record<number, string> = {
   111: 'UNRELEASED_INSTANCE_ID',
   112: 'UNSUPPORTED_ASSIGNOR',
   113: 'STALE_MEMBER_EPOCH',
+  121: 'INVALID_RECORD_STATE',
+  122: 'SHARE_SESSION_NOT_FOUND',
+  123: 'INVALID_SHARE_SESSION_EPOCH',
+  133: 'SHARE_SESSION_LIMIT_REACHED',
 }
 
 export const NONE = 0
@@ -96,6 +100,8 @@ export const UNSTABLE_OFFSET_COMMIT = 88
 export const FENCED_MEMBER_EPOCH = 110
 export const UNRELEASED_INSTANCE_ID = 111
 export const STALE_MEMBER_EPOCH = 113
+export const SHARE_SESSION_NOT_FOUND = 122
+export const INVALID_SHARE_SESSION_EPOCH = 123
 
 /** Errors that go away by themselves: leadership moving, a broker or coordinator starting, replicas catching up. */
 const RETRIABLE = new Set([3, 5, 6, 7, 8, 13, 14, 15, 16, 19, 20, 51, 56, 74, 75, 78, 88, 89])

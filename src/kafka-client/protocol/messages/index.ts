@@ -27,6 +27,12 @@ export * from './sync-group.ts'
 export * from './heartbeat.ts'
 export * from './leave-group.ts'
 export * from './consumer-group-heartbeat.ts'
+export * from './incremental-alter-configs.ts'
+export * from './share-group-heartbeat.ts'
+export * from './share-group-describe.ts'
+export * from './share-fetch.ts'
+export * from './share-acknowledge.ts'
+export * from './describe-share-group-offsets.ts'
 export * from './consumer-protocol-subscription.ts'
 export * from './consumer-protocol-assignment.ts'
 
@@ -55,6 +61,12 @@ import {SyncGroup} from './sync-group.ts'
 import {Heartbeat} from './heartbeat.ts'
 import {LeaveGroup} from './leave-group.ts'
 import {ConsumerGroupHeartbeat} from './consumer-group-heartbeat.ts'
+import {IncrementalAlterConfigs} from './incremental-alter-configs.ts'
+import {ShareGroupHeartbeat} from './share-group-heartbeat.ts'
+import {ShareGroupDescribe} from './share-group-describe.ts'
+import {ShareFetch} from './share-fetch.ts'
+import {ShareAcknowledge} from './share-acknowledge.ts'
+import {DescribeShareGroupOffsets} from './describe-share-group-offsets.ts'
 
 /** Every API kcl speaks. */
-export const APIS = [ApiVersions, SaslHandshake, SaslAuthenticate, Metadata, DescribeCluster, DescribeQuorum, CreateTopics, DeleteTopics, DescribeConfigs, ListOffsets, InitProducerId, Produce, Fetch, FindCoordinator, ListGroups, DescribeGroups, ConsumerGroupDescribe, DeleteGroups, OffsetFetch, OffsetCommit, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ConsumerGroupHeartbeat] as const
+export const APIS = [ApiVersions, SaslHandshake, SaslAuthenticate, Metadata, DescribeCluster, DescribeQuorum, CreateTopics, DeleteTopics, DescribeConfigs, ListOffsets, InitProducerId, Produce, Fetch, FindCoordinator, ListGroups, DescribeGroups, ConsumerGroupDescribe, DeleteGroups, OffsetFetch, OffsetCommit, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ConsumerGroupHeartbeat, IncrementalAlterConfigs, ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge, DescribeShareGroupOffsets] as const
