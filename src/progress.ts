@@ -1,3 +1,5 @@
+import {interruptibleSleep} from './interrupt.ts'
+
 /**
  * A step of a long operation as domain modules describe it, free of any rendering library; src/ui/progress.ts
  * shows it live in a terminal, as plain lines in a log, or not at all.
@@ -10,6 +12,7 @@ export interface ProgressTask {
   concurrent?: ProgressTask[]
 }
 
+/** Waits between polls; ends at once, rejecting, when the command is interrupted (src/interrupt.ts). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+  return interruptibleSleep(ms)
 }

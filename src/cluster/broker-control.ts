@@ -1,7 +1,9 @@
 import type {ContainerInfo} from '../docker/containers.ts'
+import type {LeftState, StopSignal} from '../interrupt.ts'
 import type {ProgressTask} from '../progress.ts'
 import {
   activeController,
+  brokersLeft,
   clusterNodes,
   quorumAfterStop,
   requireNode,
@@ -81,19 +83,23 @@ export async function planBrokerAction(request: BrokerRequest): Promise<BrokerPl
   }
 }
 
-export function brokerSteps(plan: BrokerPlan): {steps: ProgressTask[]; result: () => BrokerResult} {
+export function brokerSteps(plan: BrokerPlan): {steps: ProgressTask[]; result: () => BrokerResult; interrupted: (signal: StopSignal) => Promise<LeftState>} {
   const {spec, nodeId} = plan
   const wasController = plan.action !== 'start' && plan.controllerBefore === nodeId
   let controller = plan.controllerBefore
   let t0 = 0
   let elapsedMs = 0
+  /** Docker was told to stop the broker and has not said it did. */
+  let stopping = false
   const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`
 
   const stop: ProgressTask = {
     title: `Stop broker ${nodeId}${wasController ? ' (the active controller)' : ''} with docker ${plan.kill ? 'kill' : 'stop'}`,
     run: async (retitle) => {
       t0 = performance.now()
+      stopping = true
       await stopContainer(plan.container, plan.kill)
+      stopping = false
       if (wasController && plan.quorumKept) {
         controller = (await waitForNewController(spec, plan.others, nodeId, t0 + TIMEOUT_MS)).controller
         retitle(`Broker ${nodeId} stopped; node ${controller} took over as active controller, ${elapsed()} after the stop`)
@@ -127,5 +133,6 @@ export function brokerSteps(plan: BrokerPlan): {steps: ProgressTask[]; result: (
     quorumLost: !plan.quorumKept,
     seconds: Math.round(elapsedMs) / 1000,
   })
-  return {steps, result}
+  const interrupted = (signal: StopSignal) => brokersLeft(spec, signal, `broker ${plan.action} ${nodeId}`, stopping ? [nodeId] : [])
+  return {steps, result, interrupted}
 }

@@ -2,6 +2,7 @@ import {clusterContainers, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka-client/index.ts'
+import {interruptedBy, type LeftState, type StopSignal} from '../interrupt.ts'
 import {poll} from '../poll.ts'
 import {requireSpec} from './resolve.ts'
 import {clusterSecurity} from './secrets.ts'
@@ -37,6 +38,24 @@ export async function clusterNodes(name: string): Promise<ClusterNodes> {
   return {spec, nodes}
 }
 
+
+/**
+ * What a broker command stopped by a signal leaves: which brokers run, and the command that brings the others back.
+ * `stopping`: brokers it had told Docker to stop (Docker finishes that on its own).
+ */
+export async function brokersLeft(spec: ClusterSpec, signal: StopSignal, doing: string, stopping: number[] = []): Promise<LeftState> {
+  const containers = await clusterContainers(spec.name)
+  const ids = nodeIds(spec)
+  const running = ids.filter((id) => containers.find((c) => c.nodeId === id)?.state === 'running')
+  const stopped = ids.filter((id) => !running.includes(id))
+  const beingStopped = stopping.filter((id) => running.includes(id))
+  const plural = (list: number[]) => `broker${list.length === 1 ? '' : 's'} ${list.join(', ')}`
+  const notes = [...(stopped.length > 0 ? [`${plural(stopped)} stopped`] : []), ...(beingStopped.length > 0 ? [`${plural(beingStopped)} stopping`] : [])]
+  const message = `${interruptedBy(signal)} during ${doing}: ${running.length} of ${ids.length} broker(s) of cluster "${spec.name}" running${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`
+  return stopped.length + beingStopped.length > 0
+    ? {message, hint: `\`kcl cluster restore${nameFlag(spec)}\` starts the stopped brokers and waits until every partition is in sync.`}
+    : {message, hint: `Nothing is stopped; \`kcl status${nameFlag(spec)}\` shows the cluster.`}
+}
 
 export function runningIds(nodes: BrokerNode[]): number[] {
   return nodes.filter((n) => n.running).map((n) => n.nodeId)

@@ -3,6 +3,7 @@ import {detectCompose, runCompose} from '../docker/compose.ts'
 import {CLUSTER_LABEL, clusterContainers, namesOfResources} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError} from '../errors.ts'
+import {interruptedBy, type LeftState, type StopSignal} from '../interrupt.ts'
 import {deleteProfile, readProfile} from '../profile/store.ts'
 import {composeProjectName} from './spec.ts'
 import {clusterVolumes} from './existing.ts'
@@ -64,5 +65,17 @@ async function down(name: string, options: {volumes: boolean}): Promise<DownResu
     removedContainers: containers.length,
     removedVolumes,
     keptVolumes: options.volumes ? [] : await volumesOf(name),
+  }
+}
+
+/** What an interrupted `kcl down` left: the containers it had not removed yet, and the data. */
+export async function downLeft(name: string, options: {volumes: boolean}, signal: StopSignal): Promise<LeftState> {
+  const label = `${CLUSTER_LABEL}=${name}`
+  const [containers, volumes] = await Promise.all([clusterContainers(name), namesOfResources('volume', label)])
+  const again = `\`kcl down --name ${name}${options.volumes ? ' --volumes --yes' : ''}\``
+  const data = volumes.length === 0 ? 'no volume is left' : options.volumes ? `${volumes.length} volume(s) not deleted yet` : `its data is kept in ${volumes.length} volume(s)`
+  return {
+    message: `${interruptedBy(signal)}: cluster "${name}" is partly down: ${containers.length} container(s) left, ${data}.`,
+    hint: `${again} finishes it.`,
   }
 }

@@ -4,10 +4,12 @@ import type {ContainerInfo} from '../docker/containers.ts'
 import type {KafkaClient} from '../kafka/client.ts'
 import {withKafka} from '../kafka-client/index.ts'
 import type {PartitionState} from '../kafka-client/index.ts'
+import type {LeftState, StopSignal} from '../interrupt.ts'
 import {poll, retryUntil} from '../poll.ts'
 import type {ProgressTask} from '../progress.ts'
 import {
   activeController,
+  brokersLeft,
   clusterNodes,
   partitionStates,
   quorumAfterStop,
@@ -127,7 +129,7 @@ const PROBE_RETRY_MS = 100
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
 
-export async function failoverSteps(plan: FailoverPlan): Promise<{steps: ProgressTask[]; result: () => FailoverResult}> {
+export async function failoverSteps(plan: FailoverPlan): Promise<{steps: ProgressTask[]; result: () => FailoverResult; interrupted: (signal: StopSignal) => Promise<LeftState>}> {
   const {spec, target, survivors} = plan
   const wasController = target === plan.controllerBefore
   const probeValue = `kcl failover probe ${new Date().toISOString()} ${randomBytes(4).toString('hex')}`
@@ -223,7 +225,8 @@ export async function failoverSteps(plan: FailoverPlan): Promise<{steps: Progres
     before,
     after,
   })
-  return {steps, result}
+  const interrupted = (signal: StopSignal) => brokersLeft(spec, signal, `the failover of broker ${target}`, t0 > 0 ? [target] : [])
+  return {steps, result, interrupted}
 }
 
 /** The probe topic: one partition per broker, so that some partition surely had its leader on the stopped broker. */

@@ -1,6 +1,7 @@
 import {KclError} from '../errors.ts'
 import type {ProgressTask} from '../progress.ts'
-import {activeController, clusterNodes, startContainer, waitInSync, waitRegistered, type BrokerNode} from './brokers.ts'
+import type {LeftState, StopSignal} from '../interrupt.ts'
+import {activeController, brokersLeft, clusterNodes, startContainer, waitInSync, waitRegistered, type BrokerNode} from './brokers.ts'
 import {nameFlag, nodeIds, type ClusterSpec} from './spec.ts'
 
 export const DEFAULT_RESTORE_TIMEOUT_SECONDS = 120
@@ -34,7 +35,7 @@ export async function planRestore(name: string, timeoutSeconds = DEFAULT_RESTORE
 }
 
 /** Starts every stopped broker and waits until each is registered and back in every ISR. */
-export function restoreSteps(plan: RestorePlan): {steps: ProgressTask[]; result: () => RestoreResult} {
+export function restoreSteps(plan: RestorePlan): {steps: ProgressTask[]; result: () => RestoreResult; interrupted: (signal: StopSignal) => Promise<LeftState>} {
   const {spec, stopped} = plan
   const ids = stopped.map((n) => n.nodeId)
   const all = nodeIds(spec)
@@ -89,5 +90,6 @@ export function restoreSteps(plan: RestorePlan): {steps: ProgressTask[]; result:
     partitions,
     seconds: Math.round(elapsedMs) / 1000,
   })
-  return {steps, result}
+  const interrupted = (signal: StopSignal) => brokersLeft(spec, signal, 'the restore')
+  return {steps, result, interrupted}
 }

@@ -5,6 +5,7 @@ import {clusterContainers, containerLogTail, removeClusterNetworks, removeContai
 import {removeVolumes} from '../docker/volumes.ts'
 import {DockerFailureError} from '../docker/errors.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
+import {interruptedBy, throwIfInterrupted, type LeftState, type StopSignal} from '../interrupt.ts'
 import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka-client/index.ts'
 import {sleep, type ProgressTask} from '../progress.ts'
 import {
@@ -17,6 +18,7 @@ import {
   hostBootstrapServers,
   hostPort,
   imageFromEnvironment,
+  nameFlag,
   newClusterSpec,
   nodeIds,
   WEB_UIS,
@@ -248,7 +250,7 @@ async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<vo
 export async function upSteps(
   plan: UpPlan,
   options: {preflight: Preflight; timeoutSeconds?: number},
-): Promise<{steps: ProgressTask[]; result: () => UpResult; undo: () => Promise<string>}> {
+): Promise<{steps: ProgressTask[]; result: () => UpResult; undo: () => Promise<string>; interrupted: (signal: StopSignal) => Promise<LeftState>}> {
   const {spec, composeYaml, saved} = plan
   const compose = plan.compose ?? (await detectCompose())
   const project = composeProjectName(spec.name)
@@ -383,7 +385,23 @@ export async function upSteps(
     webUi: spec.ui ? {name: WEB_UIS[spec.ui].title, url: `http://localhost:${spec.uiPort}/`} : undefined,
     security: securityOf(spec),
   })
-  return {steps: steps.map((step) => undoingOnFailure(step, undo)), result, undo}
+  /** After Ctrl-C or SIGTERM: this call undone, as after a failure, then what is there now. */
+  const interrupted = async (signal: StopSignal): Promise<LeftState> => {
+    const by = interruptedBy(signal)
+    const again = `\`kcl up${nameFlag(spec)}\``
+    if (alreadyRunning) return {message: `${by}: cluster "${spec.name}" was already running and still is; nothing changed.`}
+    await undo()
+    const [containers, volumes] = await Promise.all([clusterContainers(spec.name), clusterVolumes(spec.name)])
+    if (saved || before.volumes.length > 0) {
+      return {message: `${by}: cluster "${spec.name}" is stopped; its data is kept in ${volumes.all.length} volume(s).`, hint: `${again} starts it.`}
+    }
+    if (containers.length + volumes.all.length === 0) return {message: `${by}: cluster "${spec.name}" was not created; nothing of it is left.`, hint: `${again} creates it.`}
+    return {
+      message: `${by}: cluster "${spec.name}" was not created, but ${containers.length} container(s) and ${volumes.all.length} volume(s) of it are left.`,
+      hint: `\`kcl down${nameFlag(spec)} --volumes --yes\` removes them.`,
+    }
+  }
+  return {steps: steps.map((step) => undoingOnFailure(step, undo)), result, undo, interrupted}
 }
 
 /** The step, and every step under it, undoes the whole `kcl up` when it fails, and says so in the error's hint. */
@@ -395,6 +413,7 @@ function undoingOnFailure(step: ProgressTask, undo: () => Promise<string>): Prog
       try {
         await run(retitle)
       } catch (error) {
+        throwIfInterrupted() // an interrupted up is undone by its interrupt handler (`interrupted` above)
         const undone = await undo().catch((failure: Error) => `kcl could not undo everything this kcl up did: ${failure.message}`)
         const known = error instanceof KclError ? error : undefined
         throw new KclError((error as Error).message, {hint: [known?.hint, undone].filter(Boolean).join(' '), exitCode: known?.exitCode, cause: error})

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 import {KclCommand} from '../base-command.ts'
-import {downCluster, type DownResult} from '../cluster/down.ts'
+import {downCluster, downLeft, type DownResult} from '../cluster/down.ts'
 import {resolveClusterName} from '../cluster/resolve.ts'
 import {clusterNameFlag, yesFlag} from '../flags.ts'
+import {whileInterruptible} from '../interrupt.ts'
 import {renderDown} from '../ui/cluster-report.ts'
 import {confirm} from '../ui/confirm.ts'
 
@@ -27,8 +28,9 @@ export default class Down extends KclCommand {
       this.log('Nothing deleted.')
       return {name, cancelled: true}
     }
-    const result = await downCluster(name, {volumes: flags.volumes})
-    if (!this.jsonEnabled()) this.log(renderDown(result, {volumes: flags.volumes}))
+    const options = {volumes: flags.volumes}
+    const result = await whileInterruptible(() => downCluster(name, options), (signal) => downLeft(name, options, signal))
+    if (!this.jsonEnabled()) this.log(renderDown(result, options))
     return result
   }
 }

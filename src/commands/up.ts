@@ -83,8 +83,8 @@ Run again on a running cluster to see its addresses; nothing changes. Set KCL_KA
       if (plan.spec.expose && !this.jsonEnabled()) {
         this.warn('--expose publishes the brokers on every network interface: anyone who can reach this machine can read and write your topics.')
       }
-      const {steps, result} = await upSteps(plan, {preflight, timeoutSeconds: flags.timeout})
-      await runProgress(steps, progressMode(this.jsonEnabled()))
+      const {steps, result, interrupted} = await upSteps(plan, {preflight, timeoutSeconds: flags.timeout})
+      await runProgress(steps, progressMode(this.jsonEnabled()), interrupted)
       return result()
     })
     if (!this.jsonEnabled()) this.log(renderUpReady(ready))

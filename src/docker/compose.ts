@@ -67,8 +67,15 @@ async function detectPodmanCompose(): Promise<ComposeTool> {
   throw composeMissingError('podman')
 }
 
+/** How long a compose call may take unless its caller says: up and down start or stop every broker of a cluster. */
+export const COMPOSE_TIMEOUT_MS = 180_000
+
 /** Runs compose for one kcl cluster: its project name and compose file, then the given arguments. */
-export function runCompose(tool: ComposeTool, project: {name: string; file: string}, args: string[], options?: RunOptions): Promise<string> {
+export function runCompose(tool: ComposeTool, project: {name: string; file: string}, args: string[], options: RunOptions = {}): Promise<string> {
   const [file, ...lead] = tool.command
-  return runDockerProgram(file, [...lead, '--project-name', project.name, '--file', project.file, ...args], options)
+  return runDockerProgram(file, [...lead, '--project-name', project.name, '--file', project.file, ...args], {
+    what: `${tool.command.join(' ')} ${args[0] ?? ''}`.trim(),
+    ...options,
+    timeoutMs: options.timeoutMs ?? COMPOSE_TIMEOUT_MS,
+  })
 }

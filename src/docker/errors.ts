@@ -7,6 +7,7 @@ export type DockerFailureKind =
   | 'docker-missing'
   | 'socket-permission'
   | 'daemon-down'
+  | 'engine-timeout'
   | 'compose-missing'
   | 'port-taken'
   | 'name-taken'
@@ -125,6 +126,14 @@ export function classifyDockerFailure(failure: DockerFailure): KclError | undefi
     })
   }
   return undefined
+}
+
+/** A Docker call that got no answer in time: the engine is stuck, paused or overloaded. */
+export function engineTimeoutError(what: string, timeoutMs: number): DockerFailureError {
+  return new DockerFailureError('engine-timeout', `Docker does not answer: \`${what}\` got no reply within ${timeoutMs % 1000 === 0 ? timeoutMs / 1000 : (timeoutMs / 1000).toFixed(1)} s.`, {
+    hint: `The engine is stuck, paused or overloaded. Restart it (sudo systemctl restart docker on Linux; Docker Desktop: Restart; colima restart), then try again. ${DOCTOR}`,
+    exitCode: ExitCode.environment,
+  })
 }
 
 export function composeMissingError(engine: 'docker' | 'podman'): KclError {

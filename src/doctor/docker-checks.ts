@@ -2,7 +2,7 @@ import {runProcess} from '../docker/process.ts'
 import {constants} from 'node:fs'
 import {access, stat} from 'node:fs/promises'
 import {classifyDockerFailure, DockerFailureError} from '../docker/errors.ts'
-import {installDocker, socketPermission, startDaemon} from './fixes.ts'
+import {installDocker, restartDaemon, socketPermission, startDaemon} from './fixes.ts'
 import {fail, ok, type CheckBase, type CheckResult} from './types.ts'
 
 /** The parts of `docker info` the checks use. */
@@ -54,7 +54,7 @@ export async function probeDaemon(env: NodeJS.ProcessEnv = process.env): Promise
     return probe
   }
   if (info.timedOut) {
-    probe.failure = {kind: 'timeout', message: `Docker did not answer within ${DOCKER_TIMEOUT_MS / 1000} s.`}
+    probe.failure = {kind: 'timeout', message: `Docker does not answer within ${DOCKER_TIMEOUT_MS / 1000} s.`}
     return probe
   }
   const spawnErrorCode = (info.cause as NodeJS.ErrnoException | undefined)?.code
@@ -98,7 +98,9 @@ export function daemonCheck(probe: DaemonProbe): CheckResult | undefined {
     case 'daemon-down':
       return fail(daemon, `The Docker daemon is not running: nothing answers${where(probe)}.`, {fix: startDaemon(probe.endpoint)})
     case 'timeout':
-      return fail(daemon, `${failure.message} It may be starting or stuck${where(probe)}.`, {fix: [{text: 'Wait a moment and run kcl doctor again; if it stays stuck, restart Docker.'}, ...startDaemon(probe.endpoint)]})
+      return fail(daemon, `${failure.message} The engine${where(probe)} takes the connection but does not reply: it is stuck, paused (a frozen VM, a stopped process) or overloaded; every kcl command that needs Docker fails until it answers.`, {
+        fix: [{text: 'If it is just starting, wait a moment and run kcl doctor again.'}, ...restartDaemon(probe.endpoint)],
+      })
     default:
       return fail(daemon, failure?.message ?? 'Docker did not answer.', {fix: startDaemon(probe.endpoint)})
   }

@@ -76,12 +76,15 @@ export function shapeFromContainers(name: string, rows: ContainerRow[]): {broker
   return {brokers: Math.max(...nodes.map((node) => node.nodeId)), basePort: published ? (published.port as number) - published.nodeId + 1 : undefined}
 }
 
-/** The clusters to check: --name, else the running kcl clusters, else the only one kcl knows, else "local". */
-async function focusNames(options: DoctorOptions, rows: ContainerRow[] | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
+/**
+ * The clusters to check: --name, else every cluster that runs or that kcl knows and has containers of (all of them
+ * stopped after a reboot), else the only one kcl knows, else "local".
+ */
+function focusNames(options: DoctorOptions, rows: ContainerRow[] | undefined, saved: string[]): string[] {
   if (options.name !== undefined) return [options.name]
-  const running = [...new Set((rows ?? []).filter((row) => row.state === 'running' && row.cluster).map((row) => row.cluster as string))].sort()
-  if (running.length > 0) return running
-  const saved = await savedClusterNames(env)
+  const withContainers = (rows ?? []).filter((row) => row.cluster !== undefined && (row.state === 'running' || saved.includes(row.cluster)))
+  const names = [...new Set(withContainers.map((row) => row.cluster as string))].sort()
+  if (names.length > 0) return names
   return saved.length === 1 ? saved : [DEFAULT_CLUSTER_NAME]
 }
 
@@ -145,7 +148,8 @@ export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.Process
 
   const daemonUp = podman ? podman.info !== undefined : probe.info !== undefined
   const rows = daemonUp ? await listContainers().catch(() => undefined) : undefined
-  const names = await focusNames(options, rows, env)
+  const saved = await savedClusterNames(env)
+  const names = focusNames(options, rows, saved)
   const focus = await Promise.all(names.map((name) => focusSpec(name, options, rows, env)))
   if (podman) for (const check of podmanChecks(podman, Math.min(...focus.map((f) => f.spec.basePort)))) results.add(check)
 
@@ -178,7 +182,8 @@ export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.Process
     const info = probe.info
     const local = isLocalEngine(probe)
     const scope = options.name === undefined ? () => true : (cluster: string) => cluster === options.name
-    const keep = new Set(focus.filter((f) => f.saved).map((f) => f.spec.name))
+    // Clusters kcl knows are never leftovers: their stopped brokers are started (when checked), not removed.
+    const keep = new Set(saved)
     results.later(async () => leftoversCheck({containers: rows ?? [], networks: await networks, inScope: scope, keep}))
     results.later(async () => addressPoolCheck(await networks, hostNetworks(networkInterfaces(), new Set((await networks).flatMap((n) => n.gateways)))))
     const images = [...new Set(focus.map((f) => f.spec.image))]

@@ -18,6 +18,16 @@ export function startDaemon(endpoint: string | undefined): FixStep[] {
   ]
 }
 
+export function restartDaemon(endpoint: string | undefined): FixStep[] {
+  const custom = endpoint !== undefined && !/^unix:\/\/\/(var\/)?run\/docker\.sock$|^npipe:/.test(endpoint)
+  return [
+    {os: 'linux', text: 'Restart it: sudo systemctl restart docker (your containers and volumes are kept; kcl clusters start again with kcl up).'},
+    {os: 'macos', text: 'Restart Docker Desktop (its whale menu: Restart), or run colima restart.'},
+    {os: 'windows', text: 'Restart Docker Desktop (its whale menu: Restart) and wait until it says "Engine running".'},
+    ...(custom ? [{text: `kcl talks to ${endpoint} (DOCKER_HOST or the docker context): that engine is the stuck one.`}] : []),
+  ]
+}
+
 export function socketPermission(socket: string): FixStep[] {
   return [
     {os: 'linux', text: `Add your user to the docker group: sudo usermod -aG docker $USER, then log out and in again (or run newgrp docker). Check with: ls -l ${socket}`},

@@ -1,4 +1,5 @@
 import type {ListrTask} from 'listr2'
+import {whileInterruptible, type LeftState, type StopSignal} from '../interrupt.ts'
 import type {ProgressTask} from '../progress.ts'
 
 export type ProgressMode = 'live' | 'lines' | 'silent'
@@ -21,8 +22,14 @@ function toListr(step: ProgressTask): ListrTask {
   }
 }
 
-export async function runProgress(tasks: ProgressTask[], mode: ProgressMode): Promise<void> {
+/**
+ * Runs the steps of a long operation. With `interrupted`, Ctrl-C and SIGTERM stop the steps (their Docker calls and
+ * polls, see src/interrupt.ts), and `interrupted` cleans up and says what state is left: the command's error, exit
+ * 130 or 143. listr2's own signal handling (exit 127, nothing said) is off.
+ */
+export async function runProgress(tasks: ProgressTask[], mode: ProgressMode, interrupted?: (signal: StopSignal) => Promise<LeftState>): Promise<void> {
   const {Listr} = await import('listr2')
   const renderer = mode === 'live' ? 'default' : mode === 'lines' ? 'simple' : 'silent'
-  await new Listr(tasks.map(toListr), {renderer, exitOnError: true, rendererOptions: {collapseSubtasks: false}}).run()
+  const run = () => new Listr(tasks.map(toListr), {renderer, exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}}).run()
+  await (interrupted ? whileInterruptible(run, interrupted) : run())
 }

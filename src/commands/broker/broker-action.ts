@@ -23,8 +23,8 @@ export abstract class BrokerActionCommand extends KclCommand {
     const kill = (flags as {kill?: boolean}).kill ?? false
     const nodeId = brokerId(args.id)
     const plan = await planBrokerAction({name: await resolveClusterName(flags.name), nodeId, action: this.action, kill})
-    const {steps, result} = brokerSteps(plan)
-    await runProgress(steps, progressMode(this.jsonEnabled()))
+    const {steps, result, interrupted} = brokerSteps(plan)
+    await runProgress(steps, progressMode(this.jsonEnabled()), interrupted)
     const done = result()
     if (!this.jsonEnabled()) this.log(renderBroker(done))
     return done

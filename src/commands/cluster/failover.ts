@@ -26,8 +26,8 @@ export default class ClusterFailover extends KclCommand {
   async run(): Promise<FailoverResult> {
     const {flags} = await this.parse(ClusterFailover)
     const plan = await planFailover({name: await resolveClusterName(flags.name), broker: flags.broker, kill: flags.kill})
-    const {steps, result} = await failoverSteps(plan)
-    await runProgress(steps, progressMode(this.jsonEnabled()))
+    const {steps, result, interrupted} = await failoverSteps(plan)
+    await runProgress(steps, progressMode(this.jsonEnabled()), interrupted)
     const done = result()
     if (!this.jsonEnabled()) this.log(renderFailover(done))
     return done

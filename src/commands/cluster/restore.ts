@@ -25,8 +25,8 @@ export default class ClusterRestore extends KclCommand {
     const {flags} = await this.parse(ClusterRestore)
     const timeout = validateWaitSeconds(flags.timeout)
     const plan = await planRestore(await resolveClusterName(flags.name), timeout)
-    const {steps, result} = restoreSteps(plan)
-    await runProgress(steps, progressMode(this.jsonEnabled()))
+    const {steps, result, interrupted} = restoreSteps(plan)
+    await runProgress(steps, progressMode(this.jsonEnabled()), interrupted)
     const done = result()
     if (!this.jsonEnabled()) this.log(renderRestore(done))
     return done
