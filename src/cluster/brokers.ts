@@ -2,7 +2,7 @@ import {clusterContainers, type ContainerInfo} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {brokerMetadata, describeQuorum, firstAnswer, topicPartitions, type PartitionState} from '../kafka-client/index.ts'
-import {interruptedBy, type LeftState, type StopSignal} from '../interrupt.ts'
+import {interruptedBy, shielded, type LeftState, type StopSignal} from '../interrupt.ts'
 import {poll} from '../poll.ts'
 import {requireSpec} from './resolve.ts'
 import {clusterSecurity} from './secrets.ts'
@@ -44,8 +44,15 @@ export async function clusterNodes(name: string): Promise<ClusterNodes> {
  * `stopping`: brokers it had told Docker to stop (Docker finishes that on its own).
  */
 export async function brokersLeft(spec: ClusterSpec, signal: StopSignal, doing: string, stopping: number[] = []): Promise<LeftState> {
-  const containers = await clusterContainers(spec.name)
   const ids = nodeIds(spec)
+  // A stop kcl asked for is seen through (see stopContainer): wait for it, as long as Docker may take, to say what is.
+  const containers = await poll(
+    async () => {
+      const now = await clusterContainers(spec.name)
+      return stopping.some((id) => now.find((c) => c.nodeId === id)?.state === 'running') ? undefined : now
+    },
+    {deadline: performance.now() + STOP_TIMEOUT_MS, intervalMs: 250, onTimeout: () => clusterContainers(spec.name)},
+  )
   const running = ids.filter((id) => containers.find((c) => c.nodeId === id)?.state === 'running')
   const stopped = ids.filter((id) => !running.includes(id))
   const beingStopped = stopping.filter((id) => running.includes(id))
@@ -149,10 +156,13 @@ export async function waitUntilNotServing(spec: ClusterSpec, nodeId: number, dea
   )
 }
 
+const STOP_TIMEOUT_MS = 90_000
+
 /** Stops a broker's container: `docker stop` lets Kafka shut down cleanly (SIGTERM), `docker kill` does not. */
 export async function stopContainer(container: ContainerInfo, kill: boolean): Promise<void> {
-  // Kafka's controlled shutdown moves leadership away first; give it time rather than Docker's 10 s.
-  await docker(kill ? ['kill', container.id] : ['stop', '--time', '60', container.id], {timeoutMs: 90_000})
+  // Kafka's controlled shutdown moves leadership away first; give it time rather than Docker's 10 s. A stop once
+  // asked for is seen through, even when the command is interrupted: what is left is then a stopped broker, not a guess.
+  await shielded(() => docker(kill ? ['kill', container.id] : ['stop', '--time', '60', container.id], {timeoutMs: STOP_TIMEOUT_MS}))
 }
 
 export async function startContainer(container: ContainerInfo): Promise<void> {
