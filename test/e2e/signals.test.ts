@@ -42,6 +42,11 @@ function printed(child: ReturnType<typeof kcl>, pattern: RegExp): Promise<void> 
   })
 }
 
+/** Sends kcl a signal as a shell's kill does (execa's own kill would add a SIGKILL 5 s later, cutting short kcl's clean-up). */
+function signal(child: ReturnType<typeof kcl>, name: NodeJS.Signals): void {
+  process.kill(child.pid as number, name)
+}
+
 /** Resolves once the process runs a child whose command line matches `pattern`. */
 async function childProcess(pid: number, pattern: RegExp): Promise<void> {
   for (let i = 0; ; i++) {
@@ -160,7 +165,7 @@ describe('Ctrl-C, kill -9 and a reboot on real clusters', () => {
     const starting = run(['up', '--name', NEW.name, '--port', String(NEW.port)])
     // Its container and volume exist by then, and its broker is starting: the most there is to undo.
     await printed(starting, /Wait for brokers/)
-    starting.kill('SIGINT')
+    signal(starting, 'SIGINT')
     const result = await starting
     assert.equal(result.exitCode, 130, result.stderr)
     assert.match(unwrapped(result.stderr), /Error: Interrupted \(Ctrl-C\): cluster "sig-new" was not created; nothing of it is left\. Try this: `.+? up --name sig-new` creates it\./)
@@ -174,7 +179,7 @@ describe('Ctrl-C, kill -9 and a reboot on real clusters', () => {
     const failing = run(['cluster', 'failover', '--name', HA.name])
     // The moment that matters: Docker has been told to stop the broker, and kcl has not seen the failover through.
     await childProcess(failing.pid as number, /^docker stop /)
-    failing.kill('SIGKILL')
+    signal(failing, 'SIGKILL')
     await failing.catch(() => undefined)
     // kcl is gone, but Docker finishes the stop it was told to do.
     for (let i = 0; ; i++) {
@@ -194,7 +199,7 @@ describe('Ctrl-C, kill -9 and a reboot on real clusters', () => {
   it('SIGTERM during `cluster failover`: exit 143, which broker is stopped, and `cluster restore` brings it back', async () => {
     const failing = run(['cluster', 'failover', '--name', HA.name])
     await childProcess(failing.pid as number, /^docker stop /)
-    failing.kill('SIGTERM')
+    signal(failing, 'SIGTERM')
     const result = await failing
     assert.equal(result.exitCode, 143, result.stderr)
     assert.match(
@@ -246,7 +251,7 @@ describe('Ctrl-C, kill -9 and a reboot on real clusters', () => {
 
     const starting = run(['up', '--name', ONE.name])
     await printed(starting, /Wait for brokers/)
-    starting.kill('SIGINT')
+    signal(starting, 'SIGINT')
     const result = await starting
     assert.equal(result.exitCode, 130, result.stderr)
     assert.match(unwrapped(result.stderr), /Error: Interrupted \(Ctrl-C\): cluster "sig-one" is stopped; its data is kept in 1 volume\(s\)\. Try this: `.+? up --name sig-one` starts it\./)
