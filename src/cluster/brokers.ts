@@ -38,7 +38,6 @@ export async function clusterNodes(name: string): Promise<ClusterNodes> {
   return {spec, nodes}
 }
 
-
 /**
  * What a broker command stopped by a signal leaves: which brokers run, and the command that brings the others back.
  * `stopping`: brokers it had told Docker to stop (Docker finishes that on its own).
