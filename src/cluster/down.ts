@@ -48,7 +48,7 @@ async function down(name: string, options: {volumes: boolean}): Promise<DownResu
     await runCompose(compose, {name: composeProjectName(name), file}, ['down', ...(options.volumes ? ['--volumes'] : [])], {timeoutMs: 180_000})
   }
   const leftovers = (await clusterContainers(name)).map((c) => c.id)
-  if (leftovers.length > 0) await docker(['rm', '--force', ...leftovers])
+  if (leftovers.length > 0) await docker(['rm', '--force', ...leftovers], {timeoutMs: 120_000})
   const networks = await namesOfResources('network', label)
   if (networks.length > 0) await docker(['network', 'rm', ...networks])
 
