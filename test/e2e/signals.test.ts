@@ -120,8 +120,9 @@ describe('a stopped (SIGSTOP) private Docker engine', () => {
   it('every command that needs Docker says so in one line with exit 3, and doctor explains it', async () => {
     const commands = [
       ['status'],
-      ['up', '--name', 'sig-stuck', '--port', '26440'],
-      ['down', '--name', 'sig-stuck'],
+      // Two names: up and down of one cluster would wait for each other's lock.
+      ['up', '--name', 'sig-stuck-up', '--port', '26440'],
+      ['down', '--name', 'sig-stuck-down'],
       ['topic', 'list'],
       ['produce', 'sig-topic', 'a record'],
     ]
