@@ -76,6 +76,14 @@ describe('nothing lost in the cluster lifecycle', () => {
     assert.equal((await run(first, ['down', '--name', NAME])).exitCode, 0)
     assert.deepEqual(await volumes(), [DATA_VOLUME])
 
+    // A changed image that fails changes neither the saved spec nor the compose file.
+    const state = ['cluster.json', 'compose.yaml'].map((file) => readFileSync(join(first, 'clusters', NAME, file), 'utf8'))
+    const changed = await run(first, ['up', '--name', NAME, '--image', 'nosuch/kafka:2'])
+    assertOneClearLine(changed, /nosuch\/kafka:2/)
+    assert.deepEqual(['cluster.json', 'compose.yaml'].map((file) => readFileSync(join(first, 'clusters', NAME, file), 'utf8')), state)
+    assert.equal(existsSync(join(first, 'clusters', NAME, 'cluster.next.json')), false)
+    assert.deepEqual(await volumes(), [DATA_VOLUME])
+
     // The reproduction: the volume and its records used to be deleted here.
     const failed = await run(other, ['up', '--name', NAME, '--port', String(PORT), '--image', 'nosuch/kafka:1'])
     assertOneClearLine(failed, /nosuch\/kafka:1/)
