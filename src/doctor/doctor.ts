@@ -80,7 +80,7 @@ export function shapeFromContainers(name: string, rows: ContainerRow[]): {broker
  * The clusters to check: --name, else every cluster that runs or that kcl knows and has containers of (all of them
  * stopped after a reboot), else the only one kcl knows, else "local".
  */
-function focusNames(options: DoctorOptions, rows: ContainerRow[] | undefined, saved: string[]): string[] {
+export function focusNames(options: DoctorOptions, rows: ContainerRow[] | undefined, saved: string[]): string[] {
   if (options.name !== undefined) return [options.name]
   const withContainers = (rows ?? []).filter((row) => row.cluster !== undefined && (row.state === 'running' || saved.includes(row.cluster)))
   const names = [...new Set(withContainers.map((row) => row.cluster as string))].sort()

@@ -6,7 +6,7 @@ import {classifyDockerFailure, DockerFailureError} from '../../src/docker/errors
 import {brokersCheck, clusterIdOf, clusterIdsCheck, composeContainerNames, leftoversCheck, nameConflictCheck} from '../../src/doctor/cluster-checks.ts'
 import {composeCheck} from '../../src/doctor/compose-checks.ts'
 import {daemonCheck, dockerBinaryCheck, unixSocketPath} from '../../src/doctor/docker-checks.ts'
-import {shapeFromContainers} from '../../src/doctor/doctor.ts'
+import {focusNames, shapeFromContainers} from '../../src/doctor/doctor.ts'
 import {fileFromTar, parseContainerRows, type ContainerRow, type NetworkInfo} from '../../src/docker/inventory.ts'
 import {partitionsCheckOf} from '../../src/doctor/kafka-checks.ts'
 import {metadataAnswer} from '../../src/kafka-client/cluster.ts'
@@ -283,5 +283,43 @@ describe('Engine listings', () => {
     header.write(content.length.toString(8).padStart(11, '0') + '\0', 124, 'ascii')
     assert.equal(fileFromTar(Buffer.concat([header, Buffer.from(content), Buffer.alloc(512)])), content)
     assert.equal(fileFromTar(Buffer.alloc(10)), undefined)
+  })
+})
+
+describe('which clusters the doctor checks', () => {
+  const row = (name: string, cluster: string | undefined, state: string): ContainerRow => ({
+    id: name,
+    name,
+    state,
+    status: state,
+    cluster,
+    composeProject: cluster && `kcl-${cluster}`,
+    service: 'kafka-1',
+    brokerHostPort: undefined,
+    hostPorts: [],
+  })
+
+  test('after a reboot: every cluster kcl knows that has containers, all of them exited, and the running ones', () => {
+    const rows = [row('a1', 'a', 'exited'), row('b1', 'b', 'exited'), row('c1', 'c', 'running'), row('d1', 'd', 'exited'), row('x', undefined, 'running')]
+    assert.deepEqual(focusNames({}, rows, ['a', 'b', 'e']), ['a', 'b', 'c'])
+  })
+
+  test('--name alone; with no containers the only known cluster, else local', () => {
+    assert.deepEqual(focusNames({name: 'b'}, [row('a1', 'a', 'running')], ['a']), ['b'])
+    assert.deepEqual(focusNames({}, [], ['only']), ['only'])
+    assert.deepEqual(focusNames({}, undefined, ['a', 'b']), ['local'])
+  })
+
+  test('a cluster kcl knows is never a leftover to remove, whatever its containers', () => {
+    const rows = [row('kcl-a-kafka-1-1', 'a', 'exited'), row('kcl-z-kafka-1-1', 'z', 'exited')]
+    const check = leftoversCheck({containers: rows, networks: [], inScope: () => true, keep: new Set(['a'])})
+    assert.deepEqual(check.fixable?.commands, [['rm', '-v', 'kcl-z-kafka-1-1']])
+  })
+
+  test('an engine that does not answer in time is said so, with the restart', () => {
+    const check = daemonCheck({clientVersion: '28.2.2', endpoint: 'unix:///tmp/e/docker.sock', failure: {kind: 'timeout', message: 'Docker does not answer within 10 s.'}})
+    assert.equal(check?.status, 'fail')
+    assert.match(check?.detail ?? '', /^Docker does not answer within 10 s\. The engine at unix:\/\/\/tmp\/e\/docker\.sock takes the connection but does not reply/)
+    assert.ok(check?.fix?.some((step) => /systemctl restart docker/.test(step.text)))
   })
 })
