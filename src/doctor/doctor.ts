@@ -8,7 +8,7 @@ import {brokersCheck, clusterIdOf, clusterIdsCheck, leftoversCheck, nameConflict
 import {containerEngine} from '../docker/engine.ts'
 import {composeCheck, probeCompose} from './compose-checks.ts'
 import {daemonCheck, dockerBinaryCheck, probeDaemon, socketCheck, unixSocketPath, type DaemonProbe} from './docker-checks.ts'
-import {podmanChecks, probePodman} from './podman-checks.ts'
+import {podmanChecks, probePodman, type PodmanProbe} from './podman-checks.ts'
 import {imageInfo, listContainers, listNetworks, readContainerFile, volumesAt, type ContainerRow, type NetworkInfo} from '../docker/inventory.ts'
 import {listenersCheck, partitionsCheck, quorumCheck, type RunningBroker} from './kafka-checks.ts'
 import {clusterSecurity} from '../cluster/secrets.ts'
@@ -130,13 +130,41 @@ function isLocalEngine(probe: DaemonProbe): boolean {
   return process.platform === 'linux' && info !== undefined && !/Docker Desktop/i.test(info.OperatingSystem) && info.Name === hostname() && unixSocketPath(probe.endpoint) !== undefined
 }
 
+/** What the doctor learns as it goes: the engine, the clusters it looks at, and the checks so far. */
+interface Survey {
+  options: DoctorOptions
+  env: NodeJS.ProcessEnv
+  results: Results
+  podman: PodmanProbe | undefined
+  probe: DaemonProbe
+  daemonUp: boolean
+  /** Every container on the engine; undefined when the engine cannot be asked. */
+  rows: ContainerRow[] | undefined
+  /** The clusters kcl has saved. */
+  saved: string[]
+  focus: FocusCluster[]
+  networks: Promise<NetworkInfo[]>
+  containersByCluster: Map<string, Promise<ContainerInfo[]>>
+}
+
 export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
   const started = performance.now()
   if (options.name !== undefined) validateClusterName(options.name)
   validateSpecRequest({brokers: options.brokers, basePort: options.port})
   const results = new Results()
+  const {composeDone, ...engine} = await engineChecks(options, env, results)
+  const survey = await surveyClusters({options, env, results, ...engine})
+  if (!survey.daemonUp) skipWithoutEngine(survey)
+  checkEachCluster(survey)
+  if (survey.daemonUp && survey.probe.info) checkMachine(survey, survey.probe.info)
+  checkCpu(survey)
+  await composeDone
+  await results.settled()
+  return reportOf(results, survey.focus.map((f) => f.spec.name), started)
+}
 
-  // With Podman (src/docker/engine.ts), its own checks replace Docker's daemon, socket and compose checks.
+/** Docker's binary, daemon, socket and compose, or with Podman (src/docker/engine.ts) its own checks instead. */
+async function engineChecks(options: DoctorOptions, env: NodeJS.ProcessEnv, results: Results) {
   const podman = containerEngine(env) === 'podman' ? await probePodman(env) : undefined
   const composeDone = podman ? Promise.resolve() : probeCompose({all: options.verbose ?? false}, env).then((versions) => results.add(composeCheck(versions, env)))
   const probe: DaemonProbe = podman ? {} : await probeDaemon(env)
@@ -145,69 +173,84 @@ export async function runDoctor(options: DoctorOptions = {}, env: NodeJS.Process
     results.add(daemonCheck(probe))
     results.later(() => socketCheck(probe))
   }
-
   const daemonUp = podman ? podman.info !== undefined : probe.info !== undefined
+  return {podman, probe, daemonUp, composeDone}
+}
+
+/** The engine's containers and networks, and the clusters to check with what kcl knows of each. */
+async function surveyClusters(engine: Pick<Survey, 'options' | 'env' | 'results' | 'podman' | 'probe' | 'daemonUp'>): Promise<Survey> {
+  const {options, env, results, podman, daemonUp} = engine
   const rows = daemonUp ? await listContainers().catch(() => undefined) : undefined
   const saved = await savedClusterNames(env)
   const names = focusNames(options, rows, saved)
   const focus = await Promise.all(names.map((name) => focusSpec(name, options, rows, env)))
   if (podman) for (const check of podmanChecks(podman, Math.min(...focus.map((f) => f.spec.basePort)))) results.add(check)
-
-  if (!daemonUp) {
-    const reason = podman ? 'needs Podman' : 'needs the Docker daemon'
-    for (const [group, id, title] of [
-      ['Resources', 'resources.memory', 'Memory'], ['Resources', 'resources.disk', 'Disk'], ['Resources', 'resources.image-arch', 'Image architecture'],
-      ['Network', 'network.address-pools', 'Docker address pools'], ['Cluster', 'cluster.leftovers', 'Leftovers'],
-    ] as const) results.skipped.push({group, id, title, reason})
-    for (const {spec} of focus) {
-      for (const [group, id, title] of [['Cluster', 'cluster.name-conflicts', 'Container names'], ['Cluster', 'cluster.brokers', 'Brokers']] as const) {
-        results.skipped.push({group, id, title, reason, cluster: spec.name})
-      }
-    }
-  }
-
   const networks = daemonUp ? listNetworks().catch(() => [] as NetworkInfo[]) : Promise.resolve([] as NetworkInfo[])
   const containersByCluster = new Map<string, Promise<ContainerInfo[]>>(
     focus.map(({spec}) => [spec.name, daemonUp ? clusterContainers(spec.name).catch(() => []) : Promise.resolve([])]),
   )
+  return {...engine, rows, saved, focus, networks, containersByCluster}
+}
 
+/** Without an engine to ask, the checks that need one are listed as skipped, with why. */
+function skipWithoutEngine({podman, focus, results}: Survey): void {
+  const reason = podman ? 'needs Podman' : 'needs the Docker daemon'
+  for (const [group, id, title] of [
+    ['Resources', 'resources.memory', 'Memory'], ['Resources', 'resources.disk', 'Disk'], ['Resources', 'resources.image-arch', 'Image architecture'],
+    ['Network', 'network.address-pools', 'Docker address pools'], ['Cluster', 'cluster.leftovers', 'Leftovers'],
+  ] as const) results.skipped.push({group, id, title, reason})
+  for (const {spec} of focus) {
+    for (const [group, id, title] of [['Cluster', 'cluster.name-conflicts', 'Container names'], ['Cluster', 'cluster.brokers', 'Brokers']] as const) {
+      results.skipped.push({group, id, title, reason, cluster: spec.name})
+    }
+  }
+}
+
+/** Per cluster: its host ports and, with an engine, its container names, containers and Kafka. */
+function checkEachCluster({focus, rows, networks, containersByCluster, daemonUp, results, env}: Survey): void {
   for (const {spec, saved} of focus) {
     results.later(() => hostPortsCheck(spec, rows ?? [], containersByCluster.get(spec.name) as Promise<ContainerInfo[]>))
     if (!daemonUp) continue
     results.later(async () => nameConflictCheck(spec, rows ?? [], await networks))
     results.later(() => clusterChecks(spec, saved, containersByCluster.get(spec.name) as Promise<ContainerInfo[]>, env))
   }
+}
 
-  if (daemonUp && probe.info) {
-    const info = probe.info
-    const local = isLocalEngine(probe)
-    const scope = options.name === undefined ? () => true : (cluster: string) => cluster === options.name
-    // Clusters kcl knows are never leftovers: their stopped brokers are started (when checked), not removed.
-    const keep = new Set(saved)
-    results.later(async () => leftoversCheck({containers: rows ?? [], networks: await networks, inScope: scope, keep}))
-    results.later(async () => addressPoolCheck(await networks, hostNetworks(networkInterfaces(), new Set((await networks).flatMap((n) => n.gateways)))))
-    const images = [...new Set(focus.map((f) => f.spec.image))]
-    const imagesPresent = Promise.all(images.map(async (image) => ({image, info: await imageInfo(image)})))
-    results.later(async () => (await imagesPresent).map(({image, info: imageDetails}) => imageArchCheck({image, daemonArch: info.Architecture, info: imageDetails})))
-    results.later(async () => {
-      const containers = (await Promise.all(containersByCluster.values())).flat()
-      const running = new Set(containers.filter((c) => c.state === 'running').map((c) => `${c.cluster}/${c.nodeId}`))
-      const brokers = focus.reduce((sum, f) => sum + f.spec.brokers, 0)
-      const toStart = focus.reduce((sum, f) => sum + nodeIds(f.spec).filter((id) => !running.has(`${f.spec.name}/${id}`)).length, 0)
-      return memoryCheck({totalBytes: info.MemTotal, freeBytes: local ? freemem() : undefined, brokers, heap: focus[0]?.spec.heap ?? DEFAULT_HEAP, brokersToStart: toStart})
-    })
-    results.later(async () => {
-      const space = local ? await statfs(info.DockerRootDir).catch(() => undefined) : undefined
-      const present = (await imagesPresent).every((image) => image.info !== undefined)
-      const brokers = focus.reduce((sum, f) => sum + f.spec.brokers, 0)
-      return diskCheck({freeBytes: space && space.bavail * space.bsize, totalBytes: space && space.blocks * space.bsize, root: info.DockerRootDir, brokers, imagePresent: present})
-    })
-  }
+/** What the engine's machine offers all clusters: leftovers, address pools, images, memory and disk. */
+function checkMachine(survey: Survey, info: NonNullable<DaemonProbe['info']>): void {
+  const {options, focus, rows, networks, containersByCluster, results} = survey
+  const local = isLocalEngine(survey.probe)
+  const scope = options.name === undefined ? () => true : (cluster: string) => cluster === options.name
+  // Clusters kcl knows are never leftovers: their stopped brokers are started (when checked), not removed.
+  const keep = new Set(survey.saved)
+  results.later(async () => leftoversCheck({containers: rows ?? [], networks: await networks, inScope: scope, keep}))
+  results.later(async () => addressPoolCheck(await networks, hostNetworks(networkInterfaces(), new Set((await networks).flatMap((n) => n.gateways)))))
+  const images = [...new Set(focus.map((f) => f.spec.image))]
+  const imagesPresent = Promise.all(images.map(async (image) => ({image, info: await imageInfo(image)})))
+  results.later(async () => (await imagesPresent).map(({image, info: imageDetails}) => imageArchCheck({image, daemonArch: info.Architecture, info: imageDetails})))
+  results.later(async () => {
+    const containers = (await Promise.all(containersByCluster.values())).flat()
+    const running = new Set(containers.filter((c) => c.state === 'running').map((c) => `${c.cluster}/${c.nodeId}`))
+    const brokers = focus.reduce((sum, f) => sum + f.spec.brokers, 0)
+    const toStart = focus.reduce((sum, f) => sum + nodeIds(f.spec).filter((id) => !running.has(`${f.spec.name}/${id}`)).length, 0)
+    return memoryCheck({totalBytes: info.MemTotal, freeBytes: local ? freemem() : undefined, brokers, heap: focus[0]?.spec.heap ?? DEFAULT_HEAP, brokersToStart: toStart})
+  })
+  results.later(async () => {
+    const space = local ? await statfs(info.DockerRootDir).catch(() => undefined) : undefined
+    const present = (await imagesPresent).every((image) => image.info !== undefined)
+    const brokers = focus.reduce((sum, f) => sum + f.spec.brokers, 0)
+    return diskCheck({freeBytes: space && space.bavail * space.bsize, totalBytes: space && space.blocks * space.bsize, root: info.DockerRootDir, brokers, imagePresent: present})
+  })
+}
+
+/** Apple silicon's SVE, which crashes the JVM of some images. */
+function checkCpu({focus, results, env}: Survey): void {
   const cpuModel = cpus()[0]?.model
+  const names = focus.map((f) => f.spec.name)
   if (appleSveApplies(process.platform, process.arch, cpuModel)) results.add(appleSveCheck(cpuModel as string, names.length === 1 ? composeFilePath(names[0] as string, env) : undefined))
+}
 
-  await composeDone
-  await results.settled()
+function reportOf(results: Results, names: string[], started: number): DoctorReport {
   const checks = sortChecks(results.checks, names)
   const summary: DoctorSummary = {
     ok: checks.filter((c) => c.status === 'ok').length,
