@@ -4,7 +4,7 @@ import {KclError} from './errors.ts'
 /**
  * Ctrl-C (SIGINT) and SIGTERM for kcl's long commands, in one place. `whileInterruptible` runs a command's work with
  * both signals handled: the first aborts the work's AbortSignal, which every Docker call (src/docker/run.ts) and
- * every poll's sleep (src/progress.ts) started inside it obeys; then the command says what state is left and exits
+ * every poll's wait (src/poll.ts) started inside it obeys; then the command says what state is left and exits
  * 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once. The signal reaches the Docker adapter through
  * AsyncLocalStorage, so code between the command and the adapter passes nothing along; clean-up that must run after
  * an interrupt runs `shielded` from it.

@@ -1,4 +1,4 @@
-import {sleep} from './progress.ts'
+import {interruptibleSleep} from './interrupt.ts'
 
 export interface PollOptions<T> {
   /** When to stop asking, on the performance.now() clock. */
@@ -11,14 +11,15 @@ export interface PollOptions<T> {
 
 /**
  * kcl's one polling loop: runs `attempt` until it answers (anything but undefined), waiting between attempts, and
- * once the deadline has passed gives what `onTimeout` makes of it. An error `attempt` throws ends the poll at once.
+ * once the deadline has passed gives what `onTimeout` makes of it. An error `attempt` throws ends the poll at once;
+ * so does an interrupted command (Ctrl-C), during a wait (src/interrupt.ts).
  */
 export async function poll<T>(attempt: (attempt: number) => Promise<T | undefined>, options: PollOptions<T>): Promise<T> {
   for (let n = 0; ; n++) {
     const answer = await attempt(n)
     if (answer !== undefined) return answer
     if (performance.now() > options.deadline) return options.onTimeout()
-    await sleep(typeof options.intervalMs === 'number' ? options.intervalMs : options.intervalMs(n))
+    await interruptibleSleep(typeof options.intervalMs === 'number' ? options.intervalMs : options.intervalMs(n))
   }
 }
 

@@ -1,5 +1,3 @@
-import {interruptibleSleep} from './interrupt.ts'
-
 /**
  * A step of a long operation as domain modules describe it, free of any rendering library; src/ui/progress.ts
  * shows it live in a terminal, as plain lines in a log, or not at all.
@@ -10,9 +8,4 @@ export interface ProgressTask {
   run?: (retitle: (title: string) => void) => Promise<void>
   /** Steps that run at the same time under this one, e.g. one per broker. */
   concurrent?: ProgressTask[]
-}
-
-/** Waits between polls; ends at once, rejecting, when the command is interrupted (src/interrupt.ts). */
-export function sleep(ms: number): Promise<void> {
-  return interruptibleSleep(ms)
 }

@@ -6,7 +6,7 @@ import {CLUSTER_LABEL, execInContainer} from '../docker/containers.ts'
 import {ExitCode, KclError} from '../errors.ts'
 import type {ConnectionSecurity, SaslMechanism} from '../kafka/security.ts'
 import {toSecurity, type ConnectionSettings} from '../profile/settings.ts'
-import {sleep} from '../progress.ts'
+import {poll} from '../poll.ts'
 import {createCertificateAuthority, issueCertificate, type IssuedCertificate} from './certificates.ts'
 import {hostBootstrapServers, nodeIds, secretsVolumeName, securityOf, usesSasl, usesTls, type ClusterSpec} from './spec.ts'
 import {clusterDir} from './store.ts'
@@ -127,27 +127,36 @@ const SCRAM_ATTEMPT_MS = 90_000
 /**
  * Gives the admin user SCRAM-SHA-512 credentials, through the broker's in-Docker listener
  * with Kafka's own kafka-configs tool (the password is read inside the container, never on a command line
- * here). Idempotent: on a cluster that has them, the same password is stored again.
+ * here). Idempotent: on a cluster that has them, the same password is stored again. Tried until `deadline`
+ * (performance.now() clock) while the broker is not ready for it.
  */
 export async function createScramCredentials(spec: ClusterSpec, containerId: string, deadline: number): Promise<void> {
   const password = `"$(cat ${BROKER_SECRETS_DIR}/admin-password)"`
   const script =
     `p=${password}; exec /opt/kafka/bin/kafka-configs.sh --bootstrap-server localhost:19092 --alter --entity-type users --entity-name ${ADMIN_USER} ` +
     `--add-config "SCRAM-SHA-512=[iterations=8192,password=$p]"`
-  for (;;) {
-    try {
-      await execInContainer(containerId, ['bash', '-c', script], {env: {KAFKA_HEAP_OPTS: '-Xmx128m'}, timeoutMs: SCRAM_ATTEMPT_MS})
-      return
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new KclError(`Could not create the SASL user ${ADMIN_USER} on cluster "${spec.name}": ${(error as Error).message}`, {
+  let failure: Error | undefined
+  await poll(
+    async () => {
+      try {
+        await execInContainer(containerId, ['bash', '-c', script], {env: {KAFKA_HEAP_OPTS: '-Xmx128m'}, timeoutMs: SCRAM_ATTEMPT_MS})
+        return true
+      } catch (error) {
+        failure = error as Error
+        return undefined
+      }
+    },
+    {
+      deadline,
+      intervalMs: 1000,
+      onTimeout: () => {
+        throw new KclError(`Could not create the SASL user ${ADMIN_USER} on cluster "${spec.name}": ${failure?.message}`, {
           hint: `Check the broker's log (docker logs ${containerId.slice(0, 12)}) and \`kcl doctor\`.`,
           exitCode: ExitCode.environment,
         })
-      }
-      await sleep(1000)
-    }
-  }
+      },
+    },
+  )
 }
 
 const loaded = new Map<string, Promise<ConnectionSecurity>>()

@@ -4,7 +4,7 @@ import {rmdirSync, unlinkSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {ExitCode, KclError} from '../errors.ts'
 import {kclHome} from '../home.ts'
-import {sleep} from '../progress.ts'
+import {interruptibleSleep} from '../interrupt.ts'
 import {savedSpecProblem, validateClusterName, type ClusterSpec} from './spec.ts'
 
 export function clusterDir(name: string, env?: NodeJS.ProcessEnv): string {
@@ -143,6 +143,8 @@ export async function withClusterLock<T>(name: string, command: string, work: ()
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
   const deadline = Date.now() + (options.waitMs ?? LOCK_WAIT_MS)
   try {
+    // Not src/poll.ts's loop: a lost race (the file appeared or vanished, a dead holder taken over) is tried again at
+    // once; only a live holder is waited for.
     for (;;) {
       try {
         // Again on each try: a holder that leaves removes the directory when it is empty.
@@ -165,7 +167,7 @@ export async function withClusterLock<T>(name: string, command: string, work: ()
           exitCode: ExitCode.environment,
         })
       }
-      await sleep(LOCK_POLL_MS)
+      await interruptibleSleep(LOCK_POLL_MS)
     }
   } finally {
     await unlink(temporary).catch(() => {})

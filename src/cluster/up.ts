@@ -6,9 +6,11 @@ import {removeVolumes} from '../docker/volumes.ts'
 import {DockerFailureError} from '../docker/errors.ts'
 import {ExitCode, KclError, usageError} from '../errors.ts'
 import {interruptedBy, throwIfInterrupted, type LeftState, type StopSignal} from '../interrupt.ts'
-import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer} from '../kafka-client/index.ts'
-import {sleep, type ProgressTask} from '../progress.ts'
+import {brokerMetadata, clientRoundTrip, describeQuorum, firstAnswer, type BrokerMetadata} from '../kafka-client/index.ts'
+import {poll} from '../poll.ts'
+import type {ProgressTask} from '../progress.ts'
 import {
+  brokerAddress,
   DEFAULT_CLUSTER_NAME,
   DEFAULT_IMAGE,
   composeProjectName,
@@ -16,6 +18,7 @@ import {
   dockerBootstrapServers,
   dockerNetworkName,
   hostBootstrapServers,
+  hostServers,
   hostPort,
   imageFromEnvironment,
   nameFlag,
@@ -190,57 +193,79 @@ function withImageNamed(error: unknown, spec: ClusterSpec): unknown {
 
 /** Polls one broker until it answers on its host port and sees itself registered with the controller. */
 async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number, abort: AbortSignal): Promise<void> {
-  const address = {host: '127.0.0.1', port: hostPort(spec, nodeId)}
+  const address = brokerAddress(spec, nodeId)
   const security = await clusterSecurity(spec)
-  for (let attempt = 0; ; attempt++) {
-    if (abort.aborted) return
-    const metadata = await brokerMetadata(address, 2000, security).catch((error: Error) => error)
-    if (!(metadata instanceof Error) && metadata.brokers.some((b) => b.nodeId === nodeId)) return
-    // Looking at the container costs a docker call: do it now and then, to fail fast when it died.
-    if (attempt % 10 === 9 || Date.now() > deadline) {
-      const container = (await clusterContainers(spec.name)).find((c) => c.nodeId === nodeId)
-      if (!container || container.state === 'exited' || container.state === 'dead') {
-        throw await notReadyError(spec, nodeId, container, container ? `stopped (exit code ${container.exitCode}) while starting` : 'has no container')
-      }
-      const lastAnswer = metadata instanceof KclError ? ` (last answer: ${metadata.message})` : ''
-      if (Date.now() > deadline) throw await notReadyError(spec, nodeId, container, `did not become ready in time${lastAnswer}`)
+  let metadata: BrokerMetadata | Error | undefined
+  // Looking at the container costs a docker call: it is done now and then, to fail fast when it died.
+  const container = async () => {
+    const found = (await clusterContainers(spec.name)).find((c) => c.nodeId === nodeId)
+    if (!found || found.state === 'exited' || found.state === 'dead') {
+      throw await notReadyError(spec, nodeId, found, found ? `stopped (exit code ${found.exitCode}) while starting` : 'has no container')
     }
-    await sleep(POLL_MS)
+    return found
   }
+  await poll(
+    async (attempt) => {
+      if (abort.aborted) return true
+      metadata = await brokerMetadata(address, 2000, security).catch((error: Error) => error)
+      if (!(metadata instanceof Error) && metadata.brokers.some((b) => b.nodeId === nodeId)) return true
+      if (attempt % 10 === 9) await container()
+      return undefined
+    },
+    {
+      deadline,
+      intervalMs: POLL_MS,
+      onTimeout: async () => {
+        const lastAnswer = metadata instanceof KclError ? ` (last answer: ${metadata.message})` : ''
+        throw await notReadyError(spec, nodeId, await container(), `did not become ready in time${lastAnswer}`)
+      },
+    },
+  )
 }
 
 async function waitForQuorum(spec: ClusterSpec, deadline: number): Promise<number> {
-  const addresses = nodeIds(spec).map((id) => ({host: '127.0.0.1', port: hostPort(spec, id)}))
+  const addresses = nodeIds(spec).map((id) => brokerAddress(spec, id))
   const voters = controllerIds(spec).length
   const security = await clusterSecurity(spec)
-  for (;;) {
-    const quorum = await firstAnswer(addresses, (address) => describeQuorum(address, 2000, security)).catch(() => undefined)
-    if (quorum && quorum.leaderId >= 0 && quorum.voters.length === voters) return quorum.leaderId
-    if (Date.now() > deadline) {
-      throw new KclError('The KRaft controller quorum has no leader.', {
-        hint: `Check the controllers' logs (docker logs kcl-${spec.name}-kafka-1-1) and \`kcl doctor\`.`,
-        exitCode: ExitCode.environment,
-      })
-    }
-    await sleep(POLL_MS)
-  }
+  return poll(
+    async () => {
+      const quorum = await firstAnswer(addresses, (address) => describeQuorum(address, 2000, security)).catch(() => undefined)
+      return quorum && quorum.leaderId >= 0 && quorum.voters.length === voters ? quorum.leaderId : undefined
+    },
+    {
+      deadline,
+      intervalMs: POLL_MS,
+      onTimeout: () => {
+        throw new KclError('The KRaft controller quorum has no leader.', {
+          hint: `Check the controllers' logs (docker logs kcl-${spec.name}-kafka-1-1) and \`kcl doctor\`.`,
+          exitCode: ExitCode.environment,
+        })
+      },
+    },
+  )
 }
 
 async function waitForRoundTrip(spec: ClusterSpec, deadline: number): Promise<void> {
-  const servers = hostBootstrapServers(spec).split(',')
+  const servers = hostServers(spec)
   const security = await clusterSecurity(spec)
-  for (;;) {
-    const seen = await clientRoundTrip(servers, 3000, security).catch((error: Error) => error)
-    if (Array.isArray(seen) && seen.length === spec.brokers) return
-    if (Date.now() > deadline) {
-      const why = Array.isArray(seen) ? `it sees ${seen.length} of ${spec.brokers} brokers` : seen.message
-      throw new KclError(`A Kafka client cannot use the cluster through localhost: ${why}.`, {
-        hint: 'Check that nothing else answers on these ports and that localhost resolves to this machine; `kcl doctor` checks both.',
-        exitCode: ExitCode.environment,
-      })
-    }
-    await sleep(POLL_MS)
-  }
+  let seen: unknown[] | Error = []
+  await poll(
+    async () => {
+      seen = await clientRoundTrip(servers, 3000, security).catch((error: Error) => error)
+      return Array.isArray(seen) && seen.length === spec.brokers ? true : undefined
+    },
+    {
+      deadline,
+      intervalMs: POLL_MS,
+      onTimeout: () => {
+        const why = Array.isArray(seen) ? `it sees ${seen.length} of ${spec.brokers} brokers` : seen.message
+        throw new KclError(`A Kafka client cannot use the cluster through localhost: ${why}.`, {
+          hint: 'Check that nothing else answers on these ports and that localhost resolves to this machine; `kcl doctor` checks both.',
+          exitCode: ExitCode.environment,
+        })
+      },
+    },
+  )
 }
 
 /**
@@ -318,8 +343,8 @@ export async function upSteps(
     steps.push({
       title: 'Create the SASL user admin',
       run: async (retitle) => {
-        deadline ||= Date.now() + timeoutMs
-        const address = {host: '127.0.0.1', port: hostPort(spec, 1)}
+        deadline ||= performance.now() + timeoutMs
+        const address = brokerAddress(spec, 1)
         // A running cluster whose user already authenticates needs nothing (a Kafka tool costs seconds).
         if (alreadyRunning && (await brokerMetadata(address, 2000, await clusterSecurity(spec)).then(() => true, () => false))) {
           return retitle('The SASL user admin authenticates (SCRAM-SHA-512 and PLAIN)')
@@ -336,7 +361,7 @@ export async function upSteps(
     concurrent: nodeIds(spec).map((nodeId) => ({
       title: brokerLabel(spec, nodeId),
       run: async (retitle) => {
-        deadline ||= Date.now() + timeoutMs
+        deadline ||= performance.now() + timeoutMs
         try {
           await waitForBroker(spec, nodeId, deadline, abort.signal)
         } catch (error) {

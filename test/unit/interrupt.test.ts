@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {runDockerProgram} from '../../src/docker/run.ts'
 import {DockerFailureError} from '../../src/docker/errors.ts'
-import {InterruptedError, whileInterruptible, type StopSignal} from '../../src/interrupt.ts'
-import {sleep} from '../../src/progress.ts'
+import {InterruptedError, interruptibleSleep, whileInterruptible, type StopSignal} from '../../src/interrupt.ts'
 
 /** Sends the signal to this process's handlers (as the kernel would) once `ms` have passed. */
 function signalAfter(signal: StopSignal, ms: number): void {
@@ -22,7 +21,7 @@ describe('interrupts (Ctrl-C, SIGTERM)', () => {
         await runDockerProgram('sleep', ['30'], {timeoutMs: 60_000}).catch((e: unknown) => {
           childError = e
         })
-        await sleep(30_000)
+        await interruptibleSleep(30_000)
       },
       async (signal) => {
         // The clean-up's own child processes are not stopped by the interrupt that already happened.
@@ -42,7 +41,7 @@ describe('interrupts (Ctrl-C, SIGTERM)', () => {
 
   it('exits 143 on SIGTERM', async () => {
     signalAfter('SIGTERM', 50)
-    const error = await whileInterruptible(() => sleep(30_000), async () => ({message: 'stopped'})).catch((e: unknown) => e)
+    const error = await whileInterruptible(() => interruptibleSleep(30_000), async () => ({message: 'stopped'})).catch((e: unknown) => e)
     assert.ok(error instanceof InterruptedError)
     assert.equal(error.exitCode, 143)
     assert.equal(process.listenerCount('SIGTERM'), 0)
@@ -56,7 +55,7 @@ describe('interrupts (Ctrl-C, SIGTERM)', () => {
 
   it('says what is left even when checking it fails', async () => {
     signalAfter('SIGINT', 50)
-    const error = await whileInterruptible(() => sleep(30_000), async () => Promise.reject(new Error('docker gone'))).catch((e: unknown) => e)
+    const error = await whileInterruptible(() => interruptibleSleep(30_000), async () => Promise.reject(new Error('docker gone'))).catch((e: unknown) => e)
     assert.ok(error instanceof InterruptedError)
     assert.match(error.message, /^Interrupted \(Ctrl-C\); what is left could not be checked: docker gone/)
   })
