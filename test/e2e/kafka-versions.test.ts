@@ -40,7 +40,7 @@ describe(`kcl up --kafka-version`, () => {
     }
     const both = await run(['up', '--name', 'inst-refused', '--kafka-version', DEFAULT, '--image', 'apache/kafka:4.0.0'])
     assert.equal(both.exitCode, 2)
-    assert.match(both.stderr, /--(kafka-version|image)=\S+ cannot also be provided when using --(image|kafka-version)/)
+    assert.match(both.stderr.replaceAll(/\s*\n ›\s+/g, ' '), /--(kafka-version|image)=\S+ cannot also be provided when using --(image|kafka-version)/)
     assert.deepEqual(await clusterResources('container', 'inst-refused'), [])
   })
 
