@@ -93,6 +93,14 @@ describe('nothing lost in the cluster lifecycle', () => {
     assert.deepEqual(await containerIds(), [])
     assert.equal(existsSync(join(other, 'clusters', NAME)), false, 'the failed up saved nothing')
 
+    // Another broker count cannot be the same cluster: refused before anything starts.
+    const resized = await run(other, ['up', '--name', NAME, '--port', String(PORT), '--brokers', '3'])
+    assertOneClearLine(resized, /Cluster "lc-dl" has the data of 1 broker\(s\) in its Docker volumes; it cannot start with 3\./)
+    assert.equal(resized.exitCode, 2)
+    assert.match(unwrapped(resized.stderr), /kcl up --name lc-dl --brokers 1.*kcl down --name lc-dl --volumes --yes/)
+    assert.deepEqual(await volumes(), [DATA_VOLUME])
+    assert.equal(existsSync(join(other, 'clusters', NAME)), false)
+
     const adopted = await run(other, ['up', '--name', NAME, '--port', String(PORT)])
     assert.equal(adopted.exitCode, 0, adopted.stderr)
     assert.match(adopted.stderr, /Adopting the existing data of cluster "lc-dl"/)
