@@ -101,7 +101,7 @@ export function translateKafkaError(error: unknown, context: ErrorContext): KclE
     case 'LEADER_NOT_AVAILABLE':
     case 'NOT_LEADER_OR_FOLLOWER':
       return new KclError(`A partition of topic${quoted(context.topic)} has no leader right now.`, {
-        hint: '`kcl topic describe` shows which; wait for the brokers to recover.',
+        hint: `\`kcl topic describe${context.topic === undefined ? '' : ` ${context.topic}`}\` shows which; wait for the brokers to recover (\`kcl status\` shows them).`,
         exitCode: ExitCode.environment,
       })
     case 'REQUEST_TIMED_OUT':
