@@ -213,6 +213,18 @@ describe('Ctrl-C, kill -9 and a reboot on real clusters', () => {
     assert.deepEqual((await recordsIn(HA.name, 'kept')).sort(), RECORDS)
   })
 
+  it('Ctrl-C during `broker restart`: exit 130, how many brokers run, and the cluster serves again', async () => {
+    const restarting = run(['broker', 'restart', '2', '--name', HA.name])
+    await printed(restarting, /Start broker 2/)
+    signal(restarting, 'SIGINT')
+    const result = await restarting
+    assert.equal(result.exitCode, 130, result.stderr)
+    assert.match(unwrapped(result.stderr), /Error: Interrupted \(Ctrl-C\) during broker restart 2: [23] of 3 broker\(s\) of cluster "sig-ha" running.*\. Try this: `.+? (cluster restore|status) --name sig-ha`/)
+    const restored = await run(['cluster', 'restore', '--name', HA.name])
+    assert.equal(restored.exitCode, 0, restored.stderr)
+    assert.deepEqual((await recordsIn(HA.name, 'kept')).sort(), RECORDS)
+  })
+
   it('`doctor --fix` after a reboot (every container of two clusters stopped) checks and starts both', async () => {
     const containers = [...(await clusterResources('container', ONE.name)), ...(await clusterResources('container', HA.name))]
     assert.equal(containers.length, 4)
