@@ -73,7 +73,7 @@ export async function whileInterruptible<T>(work: () => Promise<T>, left: (signa
         process.exit(SIGNAL_EXIT_CODE[signal])
       }
       received = signal
-      controller.abort(new InterruptedError(signal))
+      controller.abort(new InterruptedError(signal, `${interruptedBy(signal)}.`))
     }
     process.on(signal, handler)
     return [signal, handler] as const
