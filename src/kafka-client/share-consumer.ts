@@ -320,7 +320,7 @@ class ShareMember {
       return false
     }
     if (response.errorCode === GROUP_ID_NOT_FOUND || response.errorCode === 23) {
-      throw usageError(`Cannot join share group "${this.group}": ${response.errorMessage ?? 'the group exists and is not a share group'}.`, 'Pick another name: `kcl group list` shows the groups and their types.')
+      throw usageError(`Cannot join share group "${this.group}": ${(response.errorMessage ?? 'the group exists and is not a share group').replace(/\.$/, '')}.`, 'Pick another name: `kcl group list` shows the groups and their types.')
     }
     if (response.errorCode !== 0) throw new KafkaProtocolError(response.errorCode, `ShareGroupHeartbeat for group "${this.group}"`, response.errorMessage)
     this.epoch = response.memberEpoch

@@ -46,6 +46,11 @@ export async function consumeShared(client: KafkaClient, options: ShareConsumeOp
   const render = renderer(options.output, options.format)
   parsePosition(options.from, '--from', {allowLast: false})
   await requireTopic(client, options.topic)
+  // Group names are one namespace for every type: Kafka would refuse the join, kcl says why first.
+  const existing = await client.describeGroup(group)
+  if (existing.type !== 'share' && existing.state !== 'Dead') {
+    throw usageError(`Group "${group}" is a ${existing.type} group, not a share group.`, `Pick another name, or delete it once it is empty (\`kcl group delete ${group}\`).`)
+  }
   // Where the group starts on partitions it never read: only set while it has read none of this topic, so an
   // existing group's setting stays as it is.
   const started = (await client.shareGroupOffsets(group)).some((o) => o.topic === options.topic && o.startOffset >= 0)

@@ -99,6 +99,28 @@ describe('share groups', () => {
     assert.deepEqual(described.shareOffsets.map((o) => [o.partition, o.startOffset !== null, o.lag]), [[0, true, 0], [1, true, 0]])
   })
 
+  it('kcl ui shows the share group: its type and, per partition, the start offset and lag', async () => {
+    const ui = kcl(['ui', '--no-open', '--port', '26220'], {env: ENV, timeoutMs: 120_000})
+    let out = ''
+    ui.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    try {
+      await waitFor('kcl ui to listen', () => /kcl ui: http:\/\/\S+/.test(out), 60_000)
+      const url = /kcl ui: (http:\/\/\S+)/.exec(out)![1]!
+      type Snapshot = {groups: {groupId: string; protocol: string; shareOffsets?: {partition: number; lag: number | null}[]}[]}
+      let three: Snapshot['groups'][number] | undefined
+      for (let i = 0; i < 60 && !three; i++) {
+        const answer = (await (await fetch(new URL('/api/snapshot', url))).json()) as {snapshot: Snapshot}
+        three = answer.snapshot.groups.find((g) => g.groupId === 'three')
+        if (!three) await sleep(1000)
+      }
+      assert.equal(three?.protocol, 'share')
+      assert.deepEqual(three?.shareOffsets?.map((o) => [o.partition, o.lag]), [[0, 0], [1, 0]])
+    } finally {
+      ui.kill('SIGINT')
+      await ui
+    }
+  })
+
   it('with --ack release every record comes back, with delivery count 2, and accept ends it', async () => {
     assert.equal((await run(['topic', 'create', 'share-release', '--partitions', '1'])).exitCode, 0)
     const values = ['one', 'two', 'three']
@@ -213,6 +235,10 @@ describe('consumer groups of both protocols', () => {
       assert.equal(described.protocol, protocol)
       assert.deepEqual(described.offsets.map((o) => o.committed), [2])
     }
+    // Group names are one namespace: a share group cannot take a consumer group's name.
+    const taken = await run(['consume', 'protocols', '--share-group', 'by-consumer'])
+    assert.notEqual(taken.exitCode, 0)
+    assert.match(String(taken.stderr).replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' '), /Error: Group "by-consumer" is a consumer group, not a share group\. Try this: Pick another name/)
     const text = await run(['group', 'list'])
     assert.match(String(text.stdout), /by-classic\s+classic\s+consumer\s+\S+\s+Empty\s+0/)
     for (const protocol of ['classic', 'consumer']) {

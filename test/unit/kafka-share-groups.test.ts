@@ -52,6 +52,7 @@ describe('consume --share-group', () => {
       const client = {
         topicNames: async () => ['t'],
         topicMetadata: async () => [{name: 't', partitions: [{partition: 0, leader: 1, replicas: [1], isr: [1], offlineReplicas: []}]}],
+        describeGroup: async () => ({...shareGroup(0), state: state.length > 0 ? 'Empty' : 'Dead', type: state.length > 0 ? 'share' : 'classic'}),
         shareGroupOffsets: async () => state,
         alterGroupConfigs: async (_group: string, c: Record<string, string | null>) => void configs.push(c),
         consumeShared: async (request: ShareConsumeRequest): Promise<ConsumeSession> => {
@@ -68,6 +69,15 @@ describe('consume --share-group', () => {
       assert.deepEqual(configs, set ? [{'share.auto.offset.reset': 'latest'}] : [])
     })
   }
+
+  it('refuses a name a consumer group has, in one line', async () => {
+    const client = {
+      topicNames: async () => ['t'],
+      topicMetadata: async () => [{name: 't', partitions: [{partition: 0, leader: 1, replicas: [1], isr: [1], offlineReplicas: []}]}],
+      describeGroup: async () => ({...shareGroup(0), type: 'consumer', protocolType: 'consumer'}),
+    } as unknown as KafkaClient
+    await assert.rejects(consumeShared(client, options()), /Group "g" is a consumer group, not a share group/)
+  })
 })
 
 describe('share groups in group describe and group delete', () => {
