@@ -17,6 +17,7 @@ import type {
   TopicMetadata,
 } from '../kafka/client.ts'
 import {emptyAssignment} from './assignors.ts'
+import {usageError} from '../errors.ts'
 import {coordinatorMoved, type Cluster, type PartitionState} from './cluster.ts'
 import type {BrokerConnection} from './connection.ts'
 import {GROUP_ID_NOT_FOUND, KafkaProtocolError, LEADER_NOT_AVAILABLE, TOPIC_ALREADY_EXISTS} from './protocol/error-codes.ts'
@@ -38,6 +39,7 @@ import {
   readConsumerProtocolAssignment,
   type ConsumerGroupDescribeResponseAssignment,
 } from './protocol/messages/index.ts'
+import type {AnyApi} from './protocol/api.ts'
 import {Reader} from './protocol/primitives.ts'
 import {retrying} from './retry.ts'
 
@@ -324,9 +326,19 @@ async function describeShareGroup(coordinator: BrokerConnection, groupId: string
   }
 }
 
+/** Throws one clear line when a broker does not run share groups (it does not list their requests). */
+export function requireShareGroups(connection: BrokerConnection, api: AnyApi): void {
+  if (connection.supports(api)) return
+  throw usageError(
+    'This Kafka does not run share groups.',
+    'Share groups need Kafka 4.2 or newer, or Kafka 4.1 with the share.version feature enabled (`kafka-features.sh upgrade --feature share.version=1`).',
+  )
+}
+
 /** A share group's start offset and lag on every partition it has state for (DescribeShareGroupOffsets). */
 export async function shareGroupOffsets(cluster: Cluster, groupId: string): Promise<SharePartitionOffset[]> {
   return onCoordinator(cluster, groupId, async (coordinator) => {
+    requireShareGroups(coordinator, DescribeShareGroupOffsets)
     const response = await coordinator.request(DescribeShareGroupOffsets, {groups: [{groupId, topics: null}]}, REQUEST_TIMEOUT_MS)
     const group = response.groups[0]
     if (!group) throw new KafkaProtocolError(-1, `DescribeShareGroupOffsets for group "${groupId}"`, 'the answer is empty')

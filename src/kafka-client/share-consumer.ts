@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {usageError} from '../errors.ts'
+import {requireShareGroups} from './admin.ts'
 import type {AcquiredRange, ConsumedRecord, ConsumeSession, ShareAck, ShareConsumeRequest} from '../kafka/client.ts'
 import {coordinatorMoved, type Cluster, type PartitionState} from './cluster.ts'
 import {ConnectionError, ProtocolViolation, type BrokerAddress} from './connection.ts'
@@ -302,12 +303,7 @@ class ShareMember {
   /** One heartbeat; true when the answer carried an assignment. */
   private async heartbeat(epoch = this.epoch): Promise<boolean> {
     const coordinator = await this.cluster.coordinator(this.group)
-    if (!coordinator.supports(ShareGroupHeartbeat)) {
-      throw usageError(
-        'This Kafka does not run share groups.',
-        'Share groups need Kafka 4.1 or newer with the share.version feature enabled (`kafka-features.sh upgrade --feature share.version=1`); `kcl up` clusters have it.',
-      )
-    }
+    requireShareGroups(coordinator, ShareGroupHeartbeat)
     const response = await coordinator.request(
       ShareGroupHeartbeat,
       {groupId: this.group, memberId: this.memberId, memberEpoch: epoch, subscribedTopicNames: epoch === 0 ? [this.topic] : null},

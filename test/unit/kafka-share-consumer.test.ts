@@ -3,7 +3,7 @@ import {after, describe, it} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {AcquiredRange, ConsumedRecord} from '../../src/kafka/client.ts'
 import {connectKafka} from '../../src/kafka-client/index.ts'
-import {FindCoordinator, Metadata, ShareAcknowledge, ShareFetch, ShareGroupHeartbeat} from '../../src/kafka-client/protocol/messages/index.ts'
+import {DescribeShareGroupOffsets, FindCoordinator, Metadata, ShareAcknowledge, ShareFetch, ShareGroupDescribe, ShareGroupHeartbeat} from '../../src/kafka-client/protocol/messages/index.ts'
 import {encodeRecordBatch} from '../../src/kafka-client/protocol/record-batch.ts'
 import {metadataFor, startFakeBroker} from '../support/fake-broker.ts'
 
@@ -111,4 +111,15 @@ describe('the share consumer (KIP-932), against a fake broker', () => {
       assert.equal(heartbeats.at(-1), -1, 'leaves with epoch -1')
     })
   }
+
+  it('says in one line that a Kafka without share groups (no share-group requests listed) does not run them', async () => {
+    const {fake} = await shareBroker()
+    for (const api of [ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, ShareGroupDescribe, DescribeShareGroupOffsets]) fake.versions.delete(api.key)
+    const client = await connectKafka([fake.address])
+    closing.push(() => client.close())
+    await assert.rejects(client.shareGroupOffsets('g'), /This Kafka does not run share groups/)
+    const session = await client.consumeShared({topic: 't', group: 'g', ack: 'accept', onAssignment: () => {}, onRecords: async () => 0})
+    await assert.rejects(session.finished, (error: Error & {hint?: string}) => /This Kafka does not run share groups/.test(error.message) && /Kafka 4\.2 or newer/.test(String(error.hint)))
+    await session.stop()
+  })
 })
