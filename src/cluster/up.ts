@@ -276,10 +276,42 @@ export async function upSteps(
   plan: UpPlan,
   options: {preflight: Preflight; timeoutSeconds?: number},
 ): Promise<{steps: ProgressTask[]; result: () => UpResult; undo: () => Promise<string>; interrupted: (signal: StopSignal) => Promise<LeftState>}> {
-  const {spec, composeYaml, saved} = plan
+  const up = await upState(plan, options)
+  let undone: Promise<string> | undefined
+  /** Puts back what was there before this call: removes what it created, stops what it started, restores the compose file. */
+  const undo = () => (undone ??= undoUp(plan, up.compose.variant, up.before))
+  const secured = securityOf(up.spec) !== 'plaintext'
+  const steps = [
+    ...(up.alreadyRunning ? [] : [preflightStep(up), writeComposeStep(up), ...(secured ? [secureStep(up)] : []), startStep(up)]),
+    ...(usesSasl(securityOf(up.spec)) ? [saslUserStep(up)] : []),
+    brokersStep(up),
+    quorumStep(up),
+    roundTripStep(up),
+    saveStep(up),
+  ]
+  return {steps: steps.map((step) => undoingOnFailure(step, undo)), result: () => upResult(up), undo, interrupted: (signal) => upInterrupted(up, signal, undo)}
+}
+
+/** What the steps of `kcl up` share: the plan, what was there before, and what they learn as they run. */
+interface UpState {
+  plan: UpPlan
+  spec: ClusterSpec
+  compose: ComposeTool
+  preflight: Preflight
+  timeoutMs: number
+  before: NonNullable<UpPlan['before']>
+  alreadyRunning: boolean
+  composeFile: string
+  activeController: number
+  /** When waiting for the brokers gives up (performance.now() clock); set by the first step that waits. */
+  deadline: number
+  /** Stops the other brokers' waits once one broker failed. */
+  abort: AbortController
+}
+
+async function upState(plan: UpPlan, options: {preflight: Preflight; timeoutSeconds?: number}): Promise<UpState> {
+  const {spec, saved} = plan
   const compose = plan.compose ?? (await detectCompose())
-  const project = composeProjectName(spec.name)
-  const timeoutMs = (options.timeoutSeconds ?? DEFAULT_UP_TIMEOUT_SECONDS) * 1000
   const before = plan.before ?? {containers: await clusterContainers(spec.name), volumes: (await clusterVolumes(spec.name)).all, dirExisted: existsSync(clusterDir(spec.name))}
   // A web UI's container (kcl up --ui) carries the cluster's label but no node id.
   const brokerContainers = before.containers.filter((c) => c.nodeId !== undefined)
@@ -292,101 +324,134 @@ export async function upSteps(
       `Stop it with \`kcl down --name ${spec.name}\` (data is kept), then run kcl up again with the new flags.`,
     )
   }
-
-  let undone: Promise<string> | undefined
-  /** Puts back what was there before this call: removes what it created, stops what it started, restores the compose file. */
-  const undo = () => (undone ??= undoUp(plan, compose.variant, before))
-
-  let composeFile = composeFilePath(spec.name)
-  let activeController = -1
-  let deadline = 0
-  const abort = new AbortController()
-  const steps: ProgressTask[] = []
-  if (!alreadyRunning) {
-    steps.push({
-      title: 'Check Docker, compose, container names and ports',
-      run: async (retitle) => {
-        await options.preflight(spec)
-        retitle(`Checked Docker, compose, container names and ports ${hostPort(spec, 1)}-${hostPort(spec, spec.brokers)}`)
-      },
-    })
-    steps.push({
-      title: `Write compose file (${compose.command.join(' ')} ${compose.version})`,
-      run: async (retitle) => {
-        await saveSpec(spec, undefined, 'pending')
-        composeFile = await writeComposeFile(spec.name, composeYaml)
-        retitle(`Wrote ${composeFile}`)
-      },
-    })
-    if (securityOf(spec) !== 'plaintext') {
-      steps.push({
-        title: `Secure the published listener (${securityOf(spec)})`,
-        run: async (retitle) => {
-          await prepareSecretsVolume(spec)
-          retitle(`Secured the published listener (${securityOf(spec)}): ${securedWith(spec)}`)
-        },
-      })
-    }
-    steps.push({
-      title: `Start ${spec.brokers} Kafka container(s) from ${spec.image}`,
-      run: async (retitle) => {
-        try {
-          await runCompose(compose, {name: project, file: composeFile}, ['up', '--detach'], {timeoutMs})
-        } catch (error) {
-          throw withImageNamed(error, spec)
-        }
-        retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
-      },
-    })
+  return {
+    plan,
+    spec,
+    compose,
+    preflight: options.preflight,
+    timeoutMs: (options.timeoutSeconds ?? DEFAULT_UP_TIMEOUT_SECONDS) * 1000,
+    before,
+    alreadyRunning,
+    composeFile: composeFilePath(spec.name),
+    activeController: -1,
+    deadline: 0,
+    abort: new AbortController(),
   }
-  if (usesSasl(securityOf(spec))) {
-    steps.push({
-      title: 'Create the SASL user admin',
-      run: async (retitle) => {
-        deadline ||= performance.now() + timeoutMs
-        const address = brokerAddress(spec, 1)
-        // A running cluster whose user already authenticates needs nothing (a Kafka tool costs seconds).
-        if (alreadyRunning && (await brokerMetadata(address, 2000, await clusterSecurity(spec)).then(() => true, () => false))) {
-          return retitle('The SASL user admin authenticates (SCRAM-SHA-512 and PLAIN)')
-        }
-        const first = (await clusterContainers(spec.name)).find((c) => c.nodeId === 1 && c.state === 'running')
-        if (!first) throw await notReadyError(spec, 1, undefined, 'is not running')
-        await createScramCredentials(spec, first.id, deadline)
-        retitle('Created the SASL user admin (SCRAM-SHA-512 and PLAIN)')
-      },
-    })
+}
+
+/** The deadline of the waits, started by the first step that waits for Kafka. */
+function waitDeadline(up: UpState): number {
+  up.deadline ||= performance.now() + up.timeoutMs
+  return up.deadline
+}
+
+function preflightStep(up: UpState): ProgressTask {
+  const {spec} = up
+  return {
+    title: 'Check Docker, compose, container names and ports',
+    run: async (retitle) => {
+      await up.preflight(spec)
+      retitle(`Checked Docker, compose, container names and ports ${hostPort(spec, 1)}-${hostPort(spec, spec.brokers)}`)
+    },
   }
-  steps.push({
+}
+
+function writeComposeStep(up: UpState): ProgressTask {
+  return {
+    title: `Write compose file (${up.compose.command.join(' ')} ${up.compose.version})`,
+    run: async (retitle) => {
+      await saveSpec(up.spec, undefined, 'pending')
+      up.composeFile = await writeComposeFile(up.spec.name, up.plan.composeYaml)
+      retitle(`Wrote ${up.composeFile}`)
+    },
+  }
+}
+
+function secureStep({spec}: UpState): ProgressTask {
+  return {
+    title: `Secure the published listener (${securityOf(spec)})`,
+    run: async (retitle) => {
+      await prepareSecretsVolume(spec)
+      retitle(`Secured the published listener (${securityOf(spec)}): ${securedWith(spec)}`)
+    },
+  }
+}
+
+function startStep(up: UpState): ProgressTask {
+  const {spec} = up
+  return {
+    title: `Start ${spec.brokers} Kafka container(s) from ${spec.image}`,
+    run: async (retitle) => {
+      try {
+        await runCompose(up.compose, {name: composeProjectName(spec.name), file: up.composeFile}, ['up', '--detach'], {timeoutMs: up.timeoutMs})
+      } catch (error) {
+        throw withImageNamed(error, spec)
+      }
+      retitle(`Started ${spec.brokers} Kafka container(s) from ${spec.image}`)
+    },
+  }
+}
+
+function saslUserStep(up: UpState): ProgressTask {
+  const {spec} = up
+  return {
+    title: 'Create the SASL user admin',
+    run: async (retitle) => {
+      const deadline = waitDeadline(up)
+      // A running cluster whose user already authenticates needs nothing (a Kafka tool costs seconds).
+      if (up.alreadyRunning && (await brokerMetadata(brokerAddress(spec, 1), 2000, await clusterSecurity(spec)).then(() => true, () => false))) {
+        return retitle('The SASL user admin authenticates (SCRAM-SHA-512 and PLAIN)')
+      }
+      const first = (await clusterContainers(spec.name)).find((c) => c.nodeId === 1 && c.state === 'running')
+      if (!first) throw await notReadyError(spec, 1, undefined, 'is not running')
+      await createScramCredentials(spec, first.id, deadline)
+      retitle('Created the SASL user admin (SCRAM-SHA-512 and PLAIN)')
+    },
+  }
+}
+
+function brokersStep(up: UpState): ProgressTask {
+  const {spec} = up
+  return {
     title: 'Wait for brokers',
     concurrent: nodeIds(spec).map((nodeId) => ({
       title: brokerLabel(spec, nodeId),
       run: async (retitle) => {
-        deadline ||= performance.now() + timeoutMs
         try {
-          await waitForBroker(spec, nodeId, deadline, abort.signal)
+          await waitForBroker(spec, nodeId, waitDeadline(up), up.abort.signal)
         } catch (error) {
-          abort.abort()
+          up.abort.abort()
           throw error
         }
         retitle(`${brokerLabel(spec, nodeId)}: ready`)
       },
     })),
-  })
-  steps.push({
+  }
+}
+
+function quorumStep(up: UpState): ProgressTask {
+  return {
     title: 'Controller quorum',
     run: async (retitle) => {
-      activeController = await waitForQuorum(spec, deadline)
-      retitle(`Controller quorum: node ${activeController} is the active controller`)
+      up.activeController = await waitForQuorum(up.spec, up.deadline)
+      retitle(`Controller quorum: node ${up.activeController} is the active controller`)
     },
-  })
-  steps.push({
+  }
+}
+
+function roundTripStep(up: UpState): ProgressTask {
+  const {spec} = up
+  return {
     title: 'Client round trip through localhost',
     run: async (retitle) => {
-      await waitForRoundTrip(spec, deadline)
+      await waitForRoundTrip(spec, up.deadline)
       retitle(`Client round trip through localhost: all ${spec.brokers} broker(s) seen`)
     },
-  })
-  steps.push({
+  }
+}
+
+function saveStep({spec}: UpState): ProgressTask {
+  return {
     title: `Save cluster ${spec.name} and its profile`,
     run: async (retitle) => {
       // Only now, with the cluster up, does its saved spec change.
@@ -394,39 +459,43 @@ export async function upSteps(
       await saveProfile(spec.name, await clusterSettings(spec), {cluster: spec.name})
       retitle(`Saved profile ${spec.name} (kcl profile show ${spec.name})`)
     },
-  })
+  }
+}
 
-  const result = (): UpResult => ({
+function upResult(up: UpState): UpResult {
+  const {spec} = up
+  return {
     name: spec.name,
     brokers: spec.brokers,
-    alreadyRunning,
+    alreadyRunning: up.alreadyRunning,
     bootstrapServers: hostBootstrapServers(spec),
     dockerBootstrapServers: dockerBootstrapServers(spec),
     dockerNetwork: dockerNetworkName(spec),
-    activeController,
+    activeController: up.activeController,
     clusterId: spec.clusterId,
-    composeFile,
+    composeFile: up.composeFile,
     exposed: spec.expose,
     webUi: spec.ui ? {name: WEB_UIS[spec.ui].title, url: `http://localhost:${spec.uiPort}/`} : undefined,
     security: securityOf(spec),
-  })
-  /** After Ctrl-C or SIGTERM: this call undone, as after a failure, then what is there now. */
-  const interrupted = async (signal: StopSignal): Promise<LeftState> => {
-    const by = interruptedBy(signal)
-    const again = `\`kcl up${nameFlag(spec)}\``
-    if (alreadyRunning) return {message: `${by}: cluster "${spec.name}" was already running and still is; nothing changed.`}
-    await undo()
-    const [containers, volumes] = await Promise.all([clusterContainers(spec.name), clusterVolumes(spec.name)])
-    if (saved || before.volumes.length > 0) {
-      return {message: `${by}: cluster "${spec.name}" is stopped; its data is kept in ${volumes.all.length} volume(s).`, hint: `${again} starts it.`}
-    }
-    if (containers.length + volumes.all.length === 0) return {message: `${by}: cluster "${spec.name}" was not created; nothing of it is left.`, hint: `${again} creates it.`}
-    return {
-      message: `${by}: cluster "${spec.name}" was not created, but ${containers.length} container(s) and ${volumes.all.length} volume(s) of it are left.`,
-      hint: `\`kcl down${nameFlag(spec)} --volumes --yes\` removes them.`,
-    }
   }
-  return {steps: steps.map((step) => undoingOnFailure(step, undo)), result, undo, interrupted}
+}
+
+/** After Ctrl-C or SIGTERM: this call undone, as after a failure, then what is there now. */
+async function upInterrupted(up: UpState, signal: StopSignal, undo: () => Promise<string>): Promise<LeftState> {
+  const {spec} = up
+  const by = interruptedBy(signal)
+  const again = `\`kcl up${nameFlag(spec)}\``
+  if (up.alreadyRunning) return {message: `${by}: cluster "${spec.name}" was already running and still is; nothing changed.`}
+  await undo()
+  const [containers, volumes] = await Promise.all([clusterContainers(spec.name), clusterVolumes(spec.name)])
+  if (up.plan.saved || up.before.volumes.length > 0) {
+    return {message: `${by}: cluster "${spec.name}" is stopped; its data is kept in ${volumes.all.length} volume(s).`, hint: `${again} starts it.`}
+  }
+  if (containers.length + volumes.all.length === 0) return {message: `${by}: cluster "${spec.name}" was not created; nothing of it is left.`, hint: `${again} creates it.`}
+  return {
+    message: `${by}: cluster "${spec.name}" was not created, but ${containers.length} container(s) and ${volumes.all.length} volume(s) of it are left.`,
+    hint: `\`kcl down${nameFlag(spec)} --volumes --yes\` removes them.`,
+  }
 }
 
 /** The step, and every step under it, undoes the whole `kcl up` when it fails, and says so in the error's hint. */
