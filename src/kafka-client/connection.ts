@@ -120,12 +120,17 @@ export class BrokerConnection {
     if (security.tls) socket.on('data', (chunk: Buffer) => this.receive(chunk, false))
     // TLS alerts about kcl's client certificate arrive after the handshake, as errors of the open socket.
     socket.on('error', (error: NodeJS.ErrnoException) =>
-      this.fail(securityFailure(address, error, socket as TLSSocket) ?? new ConnectionError(address, error.code ?? 'ECONNRESET', error.message)),
+      this.fail(securityFailure(address, error, socket as TLSSocket) ?? new ConnectionError(address, error.code ?? 'ECONNRESET', this.hungUp(error) ? closedBeforeAnswer(security) : error.message)),
     )
     // A SASL listener hangs up on a client that does not authenticate first: say so when that may be why.
     socket.on('close', () =>
       this.fail(new ConnectionError(address, 'ECONNRESET', this.answered || this.pending.length === 0 ? 'connection closed' : closedBeforeAnswer(security))),
     )
+  }
+
+  /** A server that resets the connection before its first answer hung up on kcl as surely as one that closed it. */
+  private hungUp(error: NodeJS.ErrnoException): boolean {
+    return (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !this.answered && this.pending.length > 0
   }
 
   /** Connects (with TLS when asked), learns the broker's API versions, and authenticates (SASL) when asked. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {connect as connectTcp, type AddressInfo} from 'node:net'
+import {connect as connectTcp, type AddressInfo, type Socket} from 'node:net'
 import {describe, it} from 'node:test'
 import {createServer as createTlsServer} from 'node:tls'
 import {createCertificateAuthority, issueCertificate} from '../../src/cluster/certificates.ts'
@@ -162,6 +162,19 @@ describe('Kafka connections', () => {
       await broker.close()
     }
   })
+
+  // A reset (RST) instead of a close makes Node report "read ECONNRESET"; to a user both are a hang-up.
+  for (const [how, hangUp] of [['closes', (s: Socket) => s.destroy()], ['resets', (s: Socket) => s.resetAndDestroy()]] as const) {
+    it(`says a server that ${how} the connection before answering hung up`, async () => {
+      const server = await startRawServer((s) => s.once('data', () => hangUp(s)))
+      try {
+        const expected = (e: unknown) => e instanceof ConnectionError && /^127\.0\.0\.1:\d+: closed the connection before answering/.test(e.message)
+        await assert.rejects(BrokerConnection.open(local(server.port), options), expected)
+      } finally {
+        await server.close()
+      }
+    })
+  }
 
   it('fails every waiting request when the broker goes away', async () => {
     const broker = await startFakeBroker()
