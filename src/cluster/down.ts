@@ -3,6 +3,7 @@ import {detectCompose, runCompose} from '../docker/compose.ts'
 import {CLUSTER_LABEL, clusterContainers, namesOfResources} from '../docker/containers.ts'
 import {docker} from '../docker/run.ts'
 import {ExitCode, KclError} from '../errors.ts'
+import {poll} from '../poll.ts'
 import {interruptedBy, type LeftState, type StopSignal} from '../interrupt.ts'
 import {deleteProfile, readProfile} from '../profile/store.ts'
 import {composeProjectName} from './spec.ts'
@@ -45,12 +46,17 @@ async function down(name: string, options: {volumes: boolean}): Promise<DownResu
     const compose = await detectCompose()
     const file = composeFilePath(name)
     if (!existsSync(file)) await saveCluster(spec, (await import('./compose-file.ts')).renderCompose(spec, compose.variant))
-    await runCompose(compose, {name: composeProjectName(name), file}, ['down', ...(options.volumes ? ['--volumes'] : [])], {timeoutMs: 180_000})
+    try {
+      await runCompose(compose, {name: composeProjectName(name), file}, ['down', ...(options.volumes ? ['--volumes'] : [])], {timeoutMs: 180_000})
+    } catch (error) {
+      // Docker 20.10 may still hold a removed container's endpoint when compose removes the network: the sweep below finishes.
+      if (!hasActiveEndpoints(error)) throw error
+    }
   }
   const leftovers = (await clusterContainers(name)).map((c) => c.id)
   if (leftovers.length > 0) await docker(['rm', '--force', ...leftovers], {timeoutMs: 120_000})
   const networks = await namesOfResources('network', label)
-  if (networks.length > 0) await docker(['network', 'rm', ...networks])
+  if (networks.length > 0) await removeNetworks(networks)
 
   let removedVolumes: string[] = []
   if (options.volumes) {
@@ -66,6 +72,26 @@ async function down(name: string, options: {volumes: boolean}): Promise<DownResu
     removedVolumes,
     keptVolumes: options.volumes ? [] : await volumesOf(name),
   }
+}
+
+function hasActiveEndpoints(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('has active endpoints')
+}
+
+/** Removes the networks, giving the engine up to 10 s to let go of the endpoints of containers just removed. */
+async function removeNetworks(networks: string[]): Promise<void> {
+  const remove = () => docker(['network', 'rm', ...networks]).then(() => true)
+  await poll(
+    async () => {
+      try {
+        return await remove()
+      } catch (error) {
+        if (hasActiveEndpoints(error)) return undefined
+        throw error
+      }
+    },
+    {deadline: performance.now() + 10_000, intervalMs: 500, onTimeout: remove},
+  )
 }
 
 /** What an interrupted `kcl down` left: the containers it had not removed yet, and the data. */
