@@ -130,103 +130,148 @@ const PROBE_RETRY_MS = 100
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
 
 export async function failoverSteps(plan: FailoverPlan): Promise<{steps: ProgressTask[]; result: () => FailoverResult; interrupted: (signal: StopSignal) => Promise<LeftState>}> {
+  const failover = failoverState(plan)
+  const steps = [recordStep(failover), stopStep(failover), probeStep(failover), compareStep(failover)]
+  const interrupted = (signal: StopSignal) => brokersLeft(plan.spec, signal, `the failover of broker ${plan.target}`, failover.t0 > 0 ? [plan.target] : [])
+  return {steps, result: () => failoverResult(failover), interrupted}
+}
+
+/** What the failover's steps share: the plan, and the times and states they measure as they run. */
+interface FailoverState {
+  plan: FailoverPlan
+  wasController: boolean
+  probeValue: string
+  before: PartitionState[]
+  after: PartitionState[]
+  /** The container's exit, once the stop was asked for. */
+  exited: Promise<void>
+  /** The partitions once they no longer count the stopped broker, asked for after the probe. */
+  settled: Promise<PartitionState[]>
+  exitedMs: number | undefined
+  stoppedServingMs: number | undefined
+  electionMs: number | null
+  controllerAfter: number
+  probeAckedMs: number
+  records: ProbeRecord[]
+  readBack: boolean
+  /** When the stop was asked for (performance.now()); 0 before. */
+  t0: number
+}
+
+function failoverState(plan: FailoverPlan): FailoverState {
+  return {
+    plan,
+    wasController: plan.target === plan.controllerBefore,
+    probeValue: `kcl failover probe ${new Date().toISOString()} ${randomBytes(4).toString('hex')}`,
+    before: [],
+    after: [],
+    exited: Promise.resolve(),
+    settled: Promise.resolve([]),
+    exitedMs: undefined,
+    stoppedServingMs: undefined,
+    electionMs: null,
+    controllerAfter: plan.controllerBefore,
+    probeAckedMs: 0,
+    records: [],
+    readBack: false,
+    t0: 0,
+  }
+}
+
+function recordStep(failover: FailoverState): ProgressTask {
+  const {spec, target, survivors, controllerBefore} = failover.plan
+  return {
+    title: `Record partition leaders and ISRs (active controller: node ${controllerBefore})`,
+    run: async (retitle) => {
+      const all = [...survivors, target]
+      const deadline = performance.now() + PROBE_TIMEOUT_MS
+      await withKafka(hostServers(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
+      failover.before = await retryUntil(deadline, () => partitionStates(spec, all))
+      retitle(`Recorded ${failover.before.length} partitions; node ${controllerBefore} is the active controller`)
+    },
+  }
+}
+
+function stopStep(failover: FailoverState): ProgressTask {
+  const {plan, wasController} = failover
   const {spec, target, survivors} = plan
-  const wasController = target === plan.controllerBefore
-  const probeValue = `kcl failover probe ${new Date().toISOString()} ${randomBytes(4).toString('hex')}`
-  let before: PartitionState[] = []
-  let after: PartitionState[] = []
-  let exited: Promise<void> = Promise.resolve()
-  let settled: Promise<PartitionState[]> = Promise.resolve([])
-  let exitedMs: number | undefined
-  let stoppedServingMs: number | undefined
-  let electionMs: number | null = null
-  let controllerAfter = plan.controllerBefore
-  let probeAckedMs = 0
-  let records: ProbeRecord[] = []
-  let readBack = false
-  let t0 = 0
+  return {
+    title: `Stop broker ${target}${wasController ? ' (the active controller)' : ''} with docker ${plan.kill ? 'kill' : 'stop'}, wait for ${wasController ? 'a new controller' : 'it to stop serving'}`,
+    run: async (retitle) => {
+      const t0 = (failover.t0 = performance.now())
+      failover.exited = stopContainer(plan.container, plan.kill).then(() => {
+        failover.exitedMs = performance.now() - t0
+      })
+      failover.exited.catch(() => {})
+      const gone = waitUntilNotServing(spec, target, t0 + ELECTION_TIMEOUT_MS).then((at) => {
+        failover.stoppedServingMs = at - t0
+      })
+      const election = wasController
+        ? waitForNewController(spec, survivors, target, t0 + ELECTION_TIMEOUT_MS).then(({controller, seenAt}) => {
+            failover.controllerAfter = controller
+            failover.electionMs = seenAt - t0
+          })
+        : Promise.resolve()
+      // The election can finish, and the broker stop serving, well before Docker reports the container gone.
+      await Promise.all([Promise.race([failover.exited, gone]), election])
+      retitle(
+        wasController
+          ? `Broker ${target} stopped serving; node ${failover.controllerAfter} became the active controller ${seconds(failover.electionMs ?? 0)} after the stop`
+          : `Broker ${target} stopped serving ${seconds(failover.stoppedServingMs ?? failover.exitedMs ?? 0)} after the stop; node ${failover.controllerAfter} stays the active controller`,
+      )
+    },
+  }
+}
 
-  const steps: ProgressTask[] = [
-    {
-      title: `Record partition leaders and ISRs (active controller: node ${plan.controllerBefore})`,
-      run: async (retitle) => {
-        const all = [...survivors, target]
+function probeStep(failover: FailoverState): ProgressTask {
+  const {spec, target, survivors} = failover.plan
+  return {
+    title: `Produce a probe with acks=all to every partition of ${PROBE_TOPIC}`,
+    run: async (retitle) => {
+      await withKafka(hostServers(spec, survivors), async (client) => {
+        failover.records = await sendProbes(client, spec.brokers, failover.probeValue, failover.t0 + PROBE_TIMEOUT_MS)
+        failover.probeAckedMs = performance.now() - failover.t0
+        // The partitions settle (and the container exits) while the probe is read back.
+        failover.settled = failover.exited.then(() => settledPartitions(spec, survivors, target, performance.now() + SETTLE_TIMEOUT_MS))
+        failover.settled.catch(() => {})
+        retitle(`Probe acknowledged on all ${failover.records.length} partitions of ${PROBE_TOPIC}, ${seconds(failover.probeAckedMs)} after the stop`)
         const deadline = performance.now() + PROBE_TIMEOUT_MS
-        await withKafka(hostServers(spec, all), (client) => ensureProbeTopic(client, spec.brokers, deadline), {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
-        before = await retryUntil(deadline, () => partitionStates(spec, all))
-        retitle(`Recorded ${before.length} partitions; node ${plan.controllerBefore} is the active controller`)
-      },
+        await retryUntil(deadline, () => readProbes(client, failover.records, failover.probeValue, deadline))
+        failover.readBack = true
+      }, {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
+      retitle(`Probe acknowledged on all ${failover.records.length} partitions of ${PROBE_TOPIC} ${seconds(failover.probeAckedMs)} after the stop, and read back`)
     },
-    {
-      title: `Stop broker ${target}${wasController ? ' (the active controller)' : ''} with docker ${plan.kill ? 'kill' : 'stop'}, wait for ${wasController ? 'a new controller' : 'it to stop serving'}`,
-      run: async (retitle) => {
-        t0 = performance.now()
-        exited = stopContainer(plan.container, plan.kill).then(() => {
-          exitedMs = performance.now() - t0
-        })
-        exited.catch(() => {})
-        const gone = waitUntilNotServing(spec, target, t0 + ELECTION_TIMEOUT_MS).then((at) => {
-          stoppedServingMs = at - t0
-        })
-        const election = wasController
-          ? waitForNewController(spec, survivors, target, t0 + ELECTION_TIMEOUT_MS).then(({controller, seenAt}) => {
-              controllerAfter = controller
-              electionMs = seenAt - t0
-            })
-          : Promise.resolve()
-        // The election can finish, and the broker stop serving, well before Docker reports the container gone.
-        await Promise.all([Promise.race([exited, gone]), election])
-        retitle(
-          wasController
-            ? `Broker ${target} stopped serving; node ${controllerAfter} became the active controller ${seconds(electionMs ?? 0)} after the stop`
-            : `Broker ${target} stopped serving ${seconds(stoppedServingMs ?? exitedMs ?? 0)} after the stop; node ${controllerAfter} stays the active controller`,
-        )
-      },
-    },
-    {
-      title: `Produce a probe with acks=all to every partition of ${PROBE_TOPIC}`,
-      run: async (retitle) => {
-        await withKafka(hostServers(spec, survivors), async (client) => {
-          records = await sendProbes(client, spec.brokers, probeValue, t0 + PROBE_TIMEOUT_MS)
-          probeAckedMs = performance.now() - t0
-          // The partitions settle (and the container exits) while the probe is read back.
-          settled = exited.then(() => settledPartitions(spec, survivors, target, performance.now() + SETTLE_TIMEOUT_MS))
-          settled.catch(() => {})
-          retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC}, ${seconds(probeAckedMs)} after the stop`)
-          const deadline = performance.now() + PROBE_TIMEOUT_MS
-          await retryUntil(deadline, () => readProbes(client, records, probeValue, deadline))
-          readBack = true
-        }, {clientId: 'kcl-failover', security: await clusterSecurity(spec)})
-        retitle(`Probe acknowledged on all ${records.length} partitions of ${PROBE_TOPIC} ${seconds(probeAckedMs)} after the stop, and read back`)
-      },
-    },
-    {
-      title: 'Compare partition leaders and ISRs',
-      run: async (retitle) => {
-        after = await settled
-        const moved = movedLeaders(before, after).length
-        retitle(`${moved} partition leader${moved === 1 ? '' : 's'} moved off broker ${target}`)
-      },
-    },
-  ]
+  }
+}
 
-  const result = (): FailoverResult => ({
-    cluster: spec.name,
-    stoppedBroker: target,
+function compareStep(failover: FailoverState): ProgressTask {
+  return {
+    title: 'Compare partition leaders and ISRs',
+    run: async (retitle) => {
+      failover.after = await failover.settled
+      const moved = movedLeaders(failover.before, failover.after).length
+      retitle(`${moved} partition leader${moved === 1 ? '' : 's'} moved off broker ${failover.plan.target}`)
+    },
+  }
+}
+
+function failoverResult(failover: FailoverState): FailoverResult {
+  const {plan, before, after} = failover
+  return {
+    cluster: plan.spec.name,
+    stoppedBroker: plan.target,
     stop: plan.kill ? 'kill' : 'clean',
     controllerBefore: plan.controllerBefore,
-    controllerAfter,
-    exitedMs: Math.round(exitedMs ?? 0),
-    stoppedServingMs: Math.round(stoppedServingMs ?? exitedMs ?? 0),
-    electionMs: electionMs === null ? null : Math.round(electionMs),
-    probeAckedMs: Math.round(probeAckedMs),
-    probe: {topic: PROBE_TOPIC, value: probeValue, records, readBack},
+    controllerAfter: failover.controllerAfter,
+    exitedMs: Math.round(failover.exitedMs ?? 0),
+    stoppedServingMs: Math.round(failover.stoppedServingMs ?? failover.exitedMs ?? 0),
+    electionMs: failover.electionMs === null ? null : Math.round(failover.electionMs),
+    probeAckedMs: Math.round(failover.probeAckedMs),
+    probe: {topic: PROBE_TOPIC, value: failover.probeValue, records: failover.records, readBack: failover.readBack},
     movedLeaders: movedLeaders(before, after),
     before,
     after,
-  })
-  const interrupted = (signal: StopSignal) => brokersLeft(spec, signal, `the failover of broker ${target}`, t0 > 0 ? [target] : [])
-  return {steps, result, interrupted}
+  }
 }
 
 /** The probe topic: one partition per broker, so that some partition surely had its leader on the stopped broker. */
