@@ -28,7 +28,7 @@ With --share-group (Kafka 4 share groups, KIP-932) the group's members share the
       options: ['consumer', 'classic'] as const,
       description: 'with --group: consumer (KIP-848, the coordinator assigns) or classic (JoinGroup/SyncGroup); default consumer where the broker runs it, else classic',
     })(),
-    'share-group': Flags.string({description: 'share group to join (Kafka 4.1+): its members share the records, not the partitions', helpValue: 'GROUP', exclusive: ['group']}),
+    'share-group': Flags.string({description: 'share group to join (Kafka 4.2+): its members share the records, not the partitions', helpValue: 'GROUP', exclusive: ['group']}),
     ack: Flags.option({
       options: SHARE_ACKS,
       description: 'with --share-group: what each printed record gets; accept (done), release (delivered again) or reject (never again)',
