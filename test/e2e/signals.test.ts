@@ -93,16 +93,21 @@ async function down(name: string): Promise<void> {
 }
 
 describe('a stopped (SIGSTOP) private Docker engine', () => {
-  // A second dockerd of its own, so that stopping it disturbs nothing else on this machine.
+  // A second dockerd of its own, so that stopping it disturbs nothing else on this machine. It runs in a network
+  // namespace of its own: a dockerd started with --bridge=none deletes any docker0 it sees, the shared engine's too.
+  const netns = 'kcl-sig-engine'
   const dir = mkdtempSync(join(tmpdir(), 'kcl-sig-engine-'))
   const socket = join(dir, 'docker.sock')
   const engineEnv = {DOCKER_HOST: `unix://${socket}`}
   let pid: number | undefined
 
   before(async () => {
+    await execa('ip', ['netns', 'delete', netns], {reject: false})
+    await execa('ip', ['netns', 'add', netns])
+    // nsenter execs dockerd in place, so the child's pid is dockerd's own (the one SIGSTOP must reach).
     const daemon = spawn(
-      'dockerd',
-      ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'), '--host', `unix://${socket}`, '--bridge=none', '--iptables=false', '--ip-masq=false'],
+      'nsenter',
+      [`--net=/run/netns/${netns}`, 'dockerd', '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'), '--host', `unix://${socket}`, '--bridge=none', '--iptables=false', '--ip-masq=false'],
       {stdio: 'ignore', detached: true},
     )
     daemon.unref()
@@ -116,17 +121,19 @@ describe('a stopped (SIGSTOP) private Docker engine', () => {
   })
 
   after(async () => {
-    if (pid === undefined) return
-    process.kill(pid, 'SIGCONT')
-    process.kill(pid, 'SIGTERM')
-    for (let i = 0; i < 60; i++) {
-      try {
-        process.kill(pid, 0)
-      } catch {
-        break
+    if (pid !== undefined) {
+      process.kill(pid, 'SIGCONT')
+      process.kill(pid, 'SIGTERM')
+      for (let i = 0; i < 60; i++) {
+        try {
+          process.kill(pid, 0)
+        } catch {
+          break
+        }
+        await sleep(500)
       }
-      await sleep(500)
     }
+    await execa('ip', ['netns', 'delete', netns], {reject: false})
     rmSync(dir, {recursive: true, force: true})
   })
 
