@@ -28,6 +28,7 @@ import {
 import {Reader, Writer} from './protocol/primitives.ts'
 import {readPartitions} from './partition-reader.ts'
 import {retrying, transient} from './retry.ts'
+import {memberSession} from './session.ts'
 
 /**
  * Consuming as a member of a consumer group, with either protocol: "consumer" (KIP-848: the coordinator assigns
@@ -74,21 +75,7 @@ interface Member {
 class MembershipLost extends Error {}
 
 export function consumeInGroup(cluster: Cluster, request: ConsumeRequest & {group: string}): ConsumeSession {
-  const stopController = new AbortController()
-  const finished = run(cluster, request, stopController.signal)
-  finished.catch(() => {})
-  let stopping: Promise<void> | undefined
-  return {
-    finished,
-    stop: () => {
-      stopping ??= (async () => {
-        stopController.abort()
-        await finished.catch(() => {})
-        cluster.close()
-      })()
-      return stopping
-    },
-  }
+  return memberSession(cluster, (signal) => run(cluster, request, signal))
 }
 
 async function chooseProtocol(cluster: Cluster, request: ConsumeRequest & {group: string}): Promise<GroupProtocol> {

@@ -19,6 +19,7 @@ import {ShareAcknowledge, ShareFetch, ShareGroupHeartbeat, type ShareFetchRespon
 import {MalformedMessage} from './protocol/primitives.ts'
 import {batchRecords, decodeRecords, splitBatches} from './protocol/record-batch.ts'
 import {retrying, transient} from './retry.ts'
+import {memberSession} from './session.ts'
 
 /**
  * Consuming as a member of a share group (KIP-932). The coordinator lets every member fetch from the partitions it
@@ -55,21 +56,7 @@ const RELEASE = ACK_TYPES.release
 type AcknowledgementBatch = {firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[]}
 
 export function consumeShared(cluster: Cluster, request: ShareConsumeRequest): ConsumeSession {
-  const stopController = new AbortController()
-  const finished = run(cluster, request, stopController.signal)
-  finished.catch(() => {})
-  let stopping: Promise<void> | undefined
-  return {
-    finished,
-    stop: () => {
-      stopping ??= (async () => {
-        stopController.abort()
-        await finished.catch(() => {})
-        cluster.close()
-      })()
-      return stopping
-    },
-  }
+  return memberSession(cluster, (signal) => run(cluster, request, signal))
 }
 
 /** One share session with a leader: its epoch (0 before it opens) and the partitions it fetches. */

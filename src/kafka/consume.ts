@@ -1,6 +1,6 @@
 import type {Writable} from 'node:stream'
 import {usageError} from '../errors.ts'
-import type {ConsumedRecord, GroupProtocol, KafkaClient} from './client.ts'
+import type {ConsumedRecord, ConsumeSession, GroupProtocol, KafkaClient} from './client.ts'
 import {parsePosition, resolvePosition} from './positions.ts'
 import {compileFormat, formatText, toJsonRecord, valueLines} from './records.ts'
 import {requireTopic} from './topics.ts'
@@ -170,6 +170,15 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
     onRecords,
     onPosition,
   })
+  await consumeUntilDone(session, done, options)
+  return {count}
+}
+
+/**
+ * Lets a consume session run until the records wanted are in (done), Ctrl-C (the signal), the output closing or
+ * the session ending on its own; then stops it and passes on its failure, if it failed.
+ */
+export async function consumeUntilDone(session: ConsumeSession, done: Promise<void>, options: Pick<ConsumeOptions, 'signal' | 'out'>): Promise<void> {
   const aborted = new Promise<void>((resolve) => {
     if (options.signal?.aborted) resolve()
     options.signal?.addEventListener('abort', () => resolve(), {once: true})
@@ -180,5 +189,4 @@ export async function consume(client: KafkaClient, options: ConsumeOptions): Pro
     await session.stop()
   }
   await session.finished
-  return {count}
 }

@@ -1,6 +1,6 @@
 import {usageError} from '../errors.ts'
 import type {AcquiredRange, ConsumedRecord, KafkaClient, ShareAck} from './client.ts'
-import {renderer, type ConsumeOptions, type ConsumeResult} from './consume.ts'
+import {consumeUntilDone, renderer, type ConsumeOptions, type ConsumeResult} from './consume.ts'
 import {parsePosition} from './positions.ts'
 import {requireTopic} from './topics.ts'
 
@@ -81,15 +81,6 @@ export async function consumeShared(client: KafkaClient, options: ShareConsumeOp
       return taken.length
     },
   })
-  const aborted = new Promise<void>((resolve) => {
-    if (options.signal?.aborted) resolve()
-    options.signal?.addEventListener('abort', () => resolve(), {once: true})
-  })
-  try {
-    await Promise.race([done, aborted, options.out.closed, session.finished])
-  } finally {
-    await session.stop()
-  }
-  await session.finished
+  await consumeUntilDone(session, done, options)
   return {count}
 }
