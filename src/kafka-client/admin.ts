@@ -37,7 +37,6 @@ import {
   OffsetFetch,
   ShareGroupDescribe,
   readConsumerProtocolAssignment,
-  type ConsumerGroupDescribeResponseAssignment,
 } from './protocol/messages/index.ts'
 import type {AnyApi} from './protocol/api.ts'
 import {Reader} from './protocol/primitives.ts'
@@ -245,7 +244,8 @@ export function decodeMemberAssignment(bytes: Buffer): Assignment {
   return assignment
 }
 
-const fromTopicPartitions = (assignment: ConsumerGroupDescribeResponseAssignment): Assignment =>
+/** A consumer or share group member's assignment as ConsumerGroupDescribe and ShareGroupDescribe tell it. */
+const fromTopicPartitions = (assignment: {topicPartitions: {topicName: string; partitions: number[]}[]}): Assignment =>
   Object.assign(emptyAssignment(), Object.fromEntries(assignment.topicPartitions.map((t) => [t.topicName, t.partitions])))
 
 /**
@@ -321,7 +321,7 @@ async function describeShareGroup(coordinator: BrokerConnection, groupId: string
       clientId: m.clientId,
       clientHost: m.clientHost,
       memberEpoch: m.memberEpoch,
-      assignment: Object.fromEntries(m.assignment.topicPartitions.map((t) => [t.topicName, t.partitions])),
+      assignment: fromTopicPartitions(m.assignment),
     })),
   }
 }
