@@ -101,7 +101,29 @@ export async function listTopics(client: KafkaClient, options: {internal: boolea
       internal: t.name.startsWith('__'),
     }))
     .filter((t) => options.internal || !t.internal)
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => compareTopicNames(a.name, b.name))
+}
+
+// Primary weights of ICU's root collation (what localeCompare uses) for the characters of topic names.
+const COLLATION_ORDER = '_-.0123456789abcdefghijklmnopqrstuvwxyz'
+
+/**
+ * The order a.localeCompare(b) gives two topic names in English (punctuation, digits, then letters regardless of case; lower case
+ * first among names that differ only in case), without it: creating ICU's collator costs a command ~5 ms.
+ */
+export function compareTopicNames(a: string, b: string): number {
+  if (!TOPIC_NAME.test(a) || !TOPIC_NAME.test(b)) return a.localeCompare(b)
+  const weight = (c: string) => COLLATION_ORDER.indexOf(c.toLowerCase())
+  const common = Math.min(a.length, b.length)
+  for (let i = 0; i < common; i++) {
+    const difference = weight(a[i] as string) - weight(b[i] as string)
+    if (difference !== 0) return difference
+  }
+  if (a.length !== b.length) return a.length - b.length
+  for (let i = 0; i < common; i++) {
+    if (a[i] !== b[i]) return a[i] === (a[i] as string).toLowerCase() ? -1 : 1
+  }
+  return 0
 }
 
 /** Fails with a clear message when the topic does not exist (instead of the client's retries). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import type {KafkaClient} from '../../src/kafka/client.ts'
-import {createTopic, parseTopicConfigs, validateTopicName} from '../../src/kafka/topics.ts'
+import {compareTopicNames, createTopic, parseTopicConfigs, validateTopicName} from '../../src/kafka/topics.ts'
 
 describe('topic names', () => {
   it('accepts what Kafka accepts', () => {
@@ -15,6 +15,19 @@ describe('topic names', () => {
     assert.throws(() => validateTopicName('weather updates'), /contains " "/)
     assert.throws(() => validateTopicName('a/b'), /contains "\/"/)
     assert.throws(() => validateTopicName('tópico'), /contains "ó"/)
+  })
+})
+
+describe('topic name order', () => {
+  it('is the order localeCompare gives in English', () => {
+    const alphabet = 'aAbBzZ09_-.'
+    let seed = 17
+    const random = (below: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % below
+    const names = ['a', 'A', 'aA', 'Aa', 'a_b', 'a-b', 'a.b', 'ab', 'a0', 'a9b', '_', '-', '.x']
+    for (let i = 0; i < 400; i++) names.push(Array.from({length: 1 + random(5)}, () => alphabet[random(alphabet.length)]).join(''))
+    for (const a of names) {
+      for (const b of names) assert.equal(Math.sign(compareTopicNames(a, b)), Math.sign(a.localeCompare(b, 'en')), `${a} vs ${b}`)
+    }
   })
 })
 
