@@ -34,14 +34,44 @@ if (!answered && argv[0] === '__complete') {
   await printCompletions(argv.slice(1), packageJson, readManifest)
 } else if (!answered) {
   // Everything else: oclif, kcl and their dependencies bundled into one file (see bin/build-fast-path.mjs), which
-  // loads only the command it runs. V8's compiled code for it is kept in the OS's temp directory, so every start after
-  // the first skips compiling (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
-  process.getBuiltinModule('node:module').enableCompileCache()
+  // loads only the command it runs.
+  const {dirname, join} = process.getBuiltinModule('node:path')
   const {fileURLToPath} = process.getBuiltinModule('node:url')
+  const {Script} = process.getBuiltinModule('node:vm')
+  const bundlePath = fileURLToPath(new URL('../dist/kcl.cjs', import.meta.url))
+  const source = readFileSync(bundlePath, 'utf8')
+  // V8's compiled code for the bundle comes from the end of an earlier run, kept where Node keeps its compile cache
+  // (the OS's temp directory; NODE_DISABLE_COMPILE_CACHE=1 turns both off). Node's own cache would hold only what V8
+  // compiles before running, while most of a command's start-up is spent compiling functions it calls on the way
+  // (src/sea/loader.cjs does the same for the binary, with a cache made at build time).
+  const {directory} = process.getBuiltinModule('node:module').enableCompileCache()
+  const codeCache = directory && codeCacheFile(directory, bundlePath)
+  const cachedData = codeCache && existsSync(codeCache) ? readFileSync(codeCache) : undefined
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {filename: bundlePath, cachedData})
+  if (codeCache && (!cachedData || script.cachedDataRejected)) process.on('exit', () => saveCodeCache(codeCache, script))
   // oclif would check Node's version against its own engines with semver on load; the floor was checked above.
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-  const {main} = createRequire(import.meta.url)('../dist/kcl.cjs')
+  const bundle = {exports: {}}
+  script.runInThisContext()(bundle.exports, createRequire(bundlePath), bundle, bundlePath, dirname(bundlePath))
   // The commands' child processes need not see it.
   delete process.env.OCLIF_DISABLE_ENGINE_WARNING
-  await main(fileURLToPath(new URL('..', import.meta.url)))
+  await bundle.exports.main(fileURLToPath(new URL('..', import.meta.url)))
+
+  /** One file per kcl build (version, the bundle's size and time) and Node version: V8 itself checks only the length. */
+  function codeCacheFile(directory, bundle) {
+    const {size, mtimeMs} = process.getBuiltinModule('node:fs').statSync(bundle)
+    return join(directory, `kcl-${packageJson.version}-${size}-${Math.trunc(mtimeMs)}-node-${process.version}.cache`)
+  }
+
+  /** Written whole or not at all (another kcl may be reading it); a cache that cannot be written is only a slower start. */
+  function saveCodeCache(file, script) {
+    const {renameSync, writeFileSync} = process.getBuiltinModule('node:fs')
+    const temporary = `${file}.${process.pid}.tmp`
+    try {
+      writeFileSync(temporary, script.createCachedData())
+      renameSync(temporary, file)
+    } catch {
+      // E.g. a read-only temp directory.
+    }
+  }
 }
