@@ -179,22 +179,24 @@ class WireProducer implements RecordProducer {
   private async write(topic: string, batches: PartitionBatch[], layout: PartitionState[]): Promise<Promise<number>[]> {
     const byLeader = Map.groupBy(batches, (batch) => layout[batch.partition]?.leader ?? -1)
     const outcomes = new Map<PartitionBatch, Promise<number>>()
+    // The caller looks at the outcomes once all are there, but the loop waits for the next leader's connection in
+    // the meantime: an outcome that fails by then must not count as an unhandled rejection, which ends the process.
+    const keep = (batch: PartitionBatch, outcome: Promise<number>) => {
+      outcome.catch(() => {})
+      outcomes.set(batch, outcome)
+    }
     for (const [leader, list] of byLeader) {
       let connection: BrokerConnection
       try {
         if (leader < 0) throw new KafkaProtocolError(LEADER_NOT_AVAILABLE, `Produce to ${topic}`)
         connection = await this.cluster.broker(leader)
       } catch (error) {
-        for (const batch of list) outcomes.set(batch, Promise.reject(error))
+        for (const batch of list) keep(batch, Promise.reject(error))
         continue
       }
-      for (const [batch, outcome] of this.produce(connection, topic, list)) outcomes.set(batch, outcome)
+      for (const [batch, outcome] of this.produce(connection, topic, list)) keep(batch, outcome)
     }
-    return batches.map((batch) => {
-      const outcome = outcomes.get(batch)!
-      outcome.catch(() => {})
-      return outcome
-    })
+    return batches.map((batch) => outcomes.get(batch)!)
   }
 
   private produce(connection: BrokerConnection, topic: string, batches: PartitionBatch[]): Map<PartitionBatch, Promise<number>> {

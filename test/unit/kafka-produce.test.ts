@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {once} from 'node:events'
+import {createServer, type AddressInfo} from 'node:net'
 import {PassThrough, Readable} from 'node:stream'
 import {after, describe, it} from 'node:test'
 import type {ConsumedRecord, KafkaClient} from '../../src/kafka/client.ts'
@@ -199,6 +200,43 @@ describe('produce', () => {
     const acknowledged = sends.filter((_, i) => i !== 2).flat().length
     assert.ok(sends.length > 3, `${sends.length} sends`)
     assert.match(error.message, new RegExp(`: Kafka refused the batch \\(${acknowledged} messages before it were produced\\)\\.$`))
+  })
+
+  it('keeps a leader it cannot reach from ending the process while it connects to the next one, and retries', async () => {
+    // Partition 0's leader refuses connections; partition 1's is reached through a new connection, which takes
+    // longer than one turn of the event loop. Then partition 0 moves to the reachable broker, as after a failover.
+    const refusing = createServer()
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve))
+    const closedPort = (refusing.address() as AddressInfo).port
+    await new Promise((resolve) => refusing.close(resolve))
+    const [bootstrap, leader] = [await startFakeBroker(), await startFakeBroker()]
+    brokers.push(bootstrap, leader)
+    let metadataAsked = 0
+    bootstrap.on(Metadata, () => {
+      const answer = metadataFor(leader, {t: 2})
+      const firstLeader = metadataAsked++ === 0 ? 1 : 2
+      return {
+        ...answer,
+        brokers: [{nodeId: 1, host: '127.0.0.1', port: closedPort}, {nodeId: 2, host: '127.0.0.1', port: leader.port}],
+        topics: answer.topics.map((t) => ({...t, partitions: t.partitions.map((p) => ({...p, leaderId: p.partitionIndex === 0 ? firstLeader : 2}))})),
+      }
+    })
+    leader.on(Produce, (produce) => ({
+      responses: produce.topicData.map((t) => ({name: t.name, partitionResponses: t.partitionData.map((d) => ({index: d.index, errorCode: 0, errorMessage: null, baseOffset: 5n}))})),
+    }))
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    const client = await connectKafka([bootstrap.address])
+    try {
+      const producer = await client.producer({acks: '1', compression: 'none'})
+      const records = [0, 1].map((partition) => ({key: null, value: Buffer.from(`p${partition}`), headers: [], partition}))
+      assert.deepEqual(await producer.send('t', records), [{partition: 0, baseOffset: 5}, {partition: 1, baseOffset: 5}])
+      assert.deepEqual(unhandled, [])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      await client.close()
+    }
   })
 
   it('refuses a line that never ends once it outgrows the topic\'s limit, without reading on', async () => {
