@@ -2,7 +2,7 @@ import {parse, stringify} from 'yaml'
 import type {ComposeVariant} from '../docker/compose.ts'
 import {CLUSTER_LABEL} from '../docker/containers.ts'
 import {readPackageFile} from '../package-files.ts'
-import {controllerIds, composeProjectName, dockerBootstrapServers, hostPort, secretsVolumeName, securityOf, type ClusterSpec} from './spec.ts'
+import {controllerIds, composeProjectName, isNativeImage, dockerBootstrapServers, hostPort, secretsVolumeName, securityOf, type ClusterSpec} from './spec.ts'
 
 type Yaml = string | number | boolean | null | Yaml[] | {[key: string]: Yaml}
 type ComposeFile = {[key: string]: Yaml} & {services: {[name: string]: Yaml}; volumes: {[name: string]: Yaml}}
@@ -22,6 +22,8 @@ export function templateValues(spec: ClusterSpec): Record<string, string> {
     clusterId: spec.clusterId,
     hostIp: spec.expose ? '0.0.0.0' : '127.0.0.1',
     heapOpts: `-Xmx${spec.heap} -Xms${spec.heap}`,
+    // The template's KAFKA_OPTS comment says why; a native image would refuse a HotSpot option.
+    jvmOptions: isNativeImage(spec.image) ? '' : '-XX:TieredStopAtLevel=1',
     controllerQuorumVoters: controllerIds(spec).map((id) => `${id}@kafka-${id}:9093`).join(','),
     internalReplicationFactor: String(Math.min(3, spec.brokers)),
     internalMinInsyncReplicas: spec.brokers >= 3 ? '2' : '1',

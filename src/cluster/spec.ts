@@ -165,6 +165,11 @@ export function nativeKafkaImage(version: string, security: SecurityMode | undef
   return image.replace(/:[^:/]+$/, (tag) => `-native${tag}`)
 }
 
+/** Whether an image is a native (GraalVM) Kafka image, which runs no JVM and takes no JVM options. */
+export function isNativeImage(image: string): boolean {
+  return /-native:[^/]+$/.test(image)
+}
+
 /** A new spec from what the user asked for, with kcl's defaults for the rest. */
 export function newClusterSpec(request: SpecRequest, env: NodeJS.ProcessEnv = process.env): ClusterSpec {
   validateSpecRequest(request)

@@ -22,6 +22,7 @@ import {
   hostPort,
   imageFromEnvironment,
   nameFlag,
+  isNativeImage,
   newClusterSpec,
   nodeIds,
   WEB_UIS,
@@ -184,7 +185,7 @@ async function notReadyError(spec: ClusterSpec, nodeId: number, container: Conta
 /** Docker's pull errors do not always say which image (compose v2 names the service): say it, and how to get it. */
 function withImageNamed(error: unknown, spec: ClusterSpec): unknown {
   if (!(error instanceof DockerFailureError) || error.kind !== 'image-pull') return error
-  const native = /-native:[^/]+$/.test(spec.image)
+  const native = isNativeImage(spec.image)
   return new DockerFailureError('image-pull', `Docker could not download the image ${spec.image}: the registry cannot be reached or does not have it.`, {
     hint: native ? `Pull it where a registry can be reached (docker pull ${spec.image}; native images exist from Kafka 3.8.0 on), or run kcl up without --native.` : error.hint,
     exitCode: error.exitCode,

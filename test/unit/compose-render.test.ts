@@ -114,6 +114,13 @@ describe('compose rendering', () => {
     assert.equal(node.environment.KAFKA_HEAP_OPTS, '-Xmx1g -Xms1g')
   })
 
+  it('gives a JVM image the quick compiler only, and a native image no JVM options', () => {
+    const jvm = services(spec({brokers: 1, image: 'apache/kafka:4.4.0'}))['kafka-1']!
+    assert.equal(jvm.environment.KAFKA_OPTS, '-XX:TieredStopAtLevel=1')
+    const native = services(spec({brokers: 1, image: 'apache/kafka-native:4.4.0'}))['kafka-1']!
+    assert.equal(native.environment.KAFKA_OPTS, '')
+  })
+
   it('labels the network and every volume with the cluster', () => {
     const document = renderComposeObject(spec({brokers: 4}), 'v2') as unknown as {
       networks: {default: {labels: Record<string, string>}}
