@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {usageError} from '../errors.ts'
 import {requireShareGroups} from './admin.ts'
@@ -238,7 +238,8 @@ export function takeAcks(pending: Map<number, Map<number, number>>, partition: n
  * heartbeats, and keeps the partitions the coordinator assigns. A member fenced or forgotten joins again.
  */
 class ShareMember {
-  readonly memberId = randomBytes(16).toString('base64url')
+  // node:crypto loads when a member joins, not with every command that imports the client.
+  readonly memberId = (process.getBuiltinModule('node:crypto') as typeof Crypto).randomBytes(16).toString('base64url')
   assigned: number[] = []
   private epoch = 0
   private interval = HEARTBEAT_MS
