@@ -18,7 +18,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs, promisify} from 'node:util'
 import {build} from 'esbuild'
-import {oclifManifest} from './build-fast-path.mjs'
+import {KCL_BUNDLE_BANNER, lazyOclifRequires, oclifManifest} from './build-fast-path.mjs'
 import {buildWeb, WEB_OUT} from './build-web.mjs'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -65,9 +65,10 @@ async function bundle() {
     outfile,
     // oclif and kcl read class names in messages; keep them readable.
     keepNames: true,
-    // A SEA's script is CommonJS, where import.meta is empty: give the modules that use it their file URL.
+    // A SEA's script is CommonJS, where import.meta is empty (see KCL_BUNDLE_BANNER).
     define: {'import.meta.url': '__kclImportMetaUrl'},
-    banner: {js: 'var __kclImportMetaUrl = require("node:url").pathToFileURL(__filename).href;'},
+    banner: {js: KCL_BUNDLE_BANNER},
+    plugins: [lazyOclifRequires],
     // @oclif/core tries require('typescript') only to run .ts sources in development; never in the binary.
     external: ['typescript'],
     metafile: true,

@@ -10,6 +10,7 @@
 //    the command a line runs is evaluated alone (esbuild evaluates what is import()ed only when it is).
 // Usage: node bin/build-fast-path.mjs   (after tsc; reads dist/commands.js)
 import {readFileSync, writeFileSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {Plugin} from '@oclif/core'
@@ -26,6 +27,54 @@ export async function oclifManifest(commandsFile) {
   await plugin.load()
   return plugin.manifest
 }
+
+// A top-level `const x_1 = require("./y")` (TypeScript's CommonJS output) in @oclif/core's own files; node: modules
+// stay as they are (loading them costs next to nothing).
+const OCLIF_REQUIRE = /^(const|var|let) ([A-Za-z_$][\w$]*) = ((?:__importDefault\(|__importStar\()?require\("(?!node:)[^"]+"\)\)?);$/gm
+const OCLIF_EXPORT = /^(exports\.[A-Za-z_$][\w$]* = )(__importStar\(require\("[^"]+"\)\));$/gm
+
+/**
+ * esbuild plugin: @oclif/core's modules require each other at load, so requiring any part of it evaluated nearly all of
+ * it (help, templates, spinners, …), a quarter of a command's start-up. Here each of those requires becomes
+ * __kclLazy(() => require(…)) (see KCL_BUNDLE_BANNER), which evaluates the module when the command first uses it.
+ */
+export const lazyOclifRequires = {
+  name: 'lazy-oclif-requires',
+  setup(build) {
+    build.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async ({path}) => {
+      const source = await readFile(path, 'utf8')
+      const contents = source
+        .replace(OCLIF_REQUIRE, (_, kind, name, required) => `${kind} ${name} = __kclLazy(() => ${required});`)
+        .replace(OCLIF_EXPORT, (_, assignment, required) => `${assignment}__kclLazy(() => ${required});`)
+      return contents === source ? undefined : {contents, loader: 'js'}
+    })
+  },
+}
+
+/**
+ * The start of kcl's bundles (dist/kcl.cjs, the binary's): in CommonJS import.meta is empty, so the modules that use it
+ * (to find the package's files) get this file's URL, which sits in dist/ as their compiled files do; and __kclLazy,
+ * a stand-in for a module that requires it on first use (lazyOclifRequires). A function, so that a module that is
+ * one can be called too.
+ */
+export const KCL_BUNDLE_BANNER = `var __kclImportMetaUrl = require("node:url").pathToFileURL(__filename).href;
+function __kclLazy(load) {
+  let module;
+  const loaded = () => (module ??= {exports: load()}).exports;
+  return new Proxy(() => {}, {
+    get: (_, key) => loaded()[key],
+    set: (_, key, value) => ((loaded()[key] = value), true),
+    has: (_, key) => key in loaded(),
+    ownKeys: () => Reflect.ownKeys(loaded()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(loaded(), key);
+      return descriptor && {...descriptor, configurable: true};
+    },
+    getPrototypeOf: () => Reflect.getPrototypeOf(loaded()),
+    apply: (_, self, args) => Reflect.apply(loaded(), self, args),
+    construct: (_, args) => Reflect.construct(loaded(), args),
+  });
+}`
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const manifest = await oclifManifest(join(REPO, 'dist', 'commands.js'))
@@ -50,10 +99,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     // Half the bytes to read and compile; oclif and kcl read class names in messages, so those stay.
     minify: true,
     keepNames: true,
-    // In CommonJS import.meta is empty: give the modules that use it (to find the package's files) this file's URL,
-    // which sits in dist/ as their compiled files do.
     define: {'import.meta.url': '__kclImportMetaUrl'},
-    banner: {js: 'var __kclImportMetaUrl = require("node:url").pathToFileURL(__filename).href;'},
+    banner: {js: KCL_BUNDLE_BANNER},
+    plugins: [lazyOclifRequires],
     // @oclif/core tries require('typescript') only to run .ts sources in development.
     external: ['typescript'],
   })
