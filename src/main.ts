@@ -3,10 +3,10 @@
 // Node's compile cache on. One file is found, read and compiled once, instead of hundreds of ES modules.
 import type {Interfaces} from '@oclif/core'
 import {readFileSync} from 'node:fs'
-import {runOclif} from './oclif-run.ts'
+import {runCommandLine} from './oclif-run.ts'
 
 /** Runs the command line in process.argv; `root` is the package's directory, with package.json and oclif.manifest.json. */
 export async function main(root: string): Promise<void> {
   const read = (file: string) => JSON.parse(readFileSync(`${root}/${file}`, 'utf8')) as unknown
-  await runOclif(root, read('package.json') as Interfaces.PJSON, read('oclif.manifest.json') as Interfaces.Manifest)
+  await runCommandLine(root, read('package.json') as Interfaces.PJSON, read('oclif.manifest.json') as Interfaces.Manifest)
 }

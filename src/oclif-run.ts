@@ -1,13 +1,72 @@
-// Runs a kcl command line through oclif with nothing looked up on disk but what the caller hands over: package.json,
-// oclif's manifest (made at build time, bin/build-fast-path.mjs) and kcl's command table, from which only the command
-// being run is loaded. bin/kcl.js (through the dist/kcl.cjs bundle) and the standalone binary (src/sea/main.ts) both
-// start here. These hooks replace private parts of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts covers them.
-import {Plugin, execute, type Interfaces} from '@oclif/core'
+// Runs a kcl command line with nothing looked up on disk but what the caller hands over: package.json, oclif's
+// manifest (made at build time, bin/build-fast-path.mjs) and kcl's command table, from which only the command being
+// run is loaded. bin/kcl.js (through the dist/kcl.cjs bundle) and the standalone binary (src/sea/main.ts) both start
+// here. A plain command line (a command, its flags and arguments) runs its oclif command directly; anything else
+// (help, --version, a topic, an unknown command, KCL_DEBUG) goes through oclif's own routing. These hooks replace
+// private parts of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts, help.test.ts and bad-input.test.ts cover them.
+import {Plugin, execute, flush, handle, type Config, type Interfaces} from '@oclif/core'
 import oclifHelp from '@oclif/core/help'
 import {loadCommand} from './commands.ts'
+import {userAgent} from './help/fast-path.ts'
 import KclHelp from './help/oclif-help.ts'
 
-export async function runOclif(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): Promise<void> {
+export async function runCommandLine(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): Promise<void> {
+  const argv = process.argv.slice(2)
+  const line = plainCommandLine(argv, pjson, manifest)
+  const command = line && (await loadCommand(line.id))
+  if (!line || !command) return runOclif(root, pjson, manifest)
+  // What oclif's execute does once it has found the command, without its Config (plugins, directories, themes,
+  // hooks: ~10 ms, the most of a command's start-up that is oclif's). Errors end as oclif ends them.
+  try {
+    // Command.run(argv, config) would load a Config of its own; _run() is what it runs then.
+    const Runnable = Object.assign(command, {id: line.id}) as unknown as new (argv: string[], config: Config) => {_run(): Promise<unknown>}
+    await new Runnable(line.argv, commandConfig(pjson, manifest))._run()
+    await flush()
+  } catch (error) {
+    await handle(error as Error)
+  }
+}
+
+/**
+ * The command id and its arguments when `argv` is nothing but a command of the manifest with its flags and arguments,
+ * read as oclif reads it (main.js, help/util.js): no help flag before `--`, no version flag first, the id either the
+ * first word (with ":") or the most words that make a command or topic id. Undefined for anything else.
+ */
+function plainCommandLine(argv: string[], pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): {id: string; argv: string[]} | undefined {
+  const helpFlags = new Set(['--help', ...(pjson.oclif.additionalHelpFlags ?? [])])
+  const versionFlags = new Set(['--version', ...(pjson.oclif.additionalVersionFlags ?? [])])
+  const beforeEnd = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  if (process.env.KCL_DEBUG || beforeEnd.some((arg) => helpFlags.has(arg)) || versionFlags.has(argv[0] ?? '')) return undefined
+  const usable = new Set(Object.keys(manifest.commands).flatMap((id) => id.split(':').map((_, i, words) => words.slice(0, i + 1).join(':'))))
+  let words = 0
+  if (argv.length === 1 || argv[0]?.includes(':')) words = Math.min(argv.length, 1)
+  else while (words < argv.length && usable.has(argv.slice(0, words + 1).join(':'))) words++
+  const id = argv.slice(0, words).join(':')
+  return manifest.commands[id] ? {id, argv: argv.slice(words)} : undefined
+}
+
+/** What a kcl command reads of oclif's Config: its name, KCL_* variables, no hooks, and the commands help shows. */
+function commandConfig(pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): Config {
+  const bin = pjson.oclif.bin ?? pjson.name
+  const scopedEnvVarKey = (key: string) => `${bin}_${key}`.replaceAll('@', '').replaceAll(/[/-]/g, '_').toUpperCase()
+  return {
+    bin,
+    pjson,
+    name: pjson.name,
+    version: pjson.version,
+    userAgent: userAgent(pjson),
+    topicSeparator: pjson.oclif.topicSeparator ?? ':',
+    commands: Object.values(manifest.commands),
+    commandIDs: Object.keys(manifest.commands),
+    findCommand: (id: string) => manifest.commands[id],
+    runHook: async () => ({successes: [], failures: []}),
+    scopedEnvVarKey,
+    scopedEnvVarKeys: (key: string) => [scopedEnvVarKey(key)],
+    scopedEnvVar: (key: string) => process.env[scopedEnvVarKey(key)],
+  } as unknown as Config
+}
+
+async function runOclif(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): Promise<void> {
   const plugin = new Plugin({isRoot: true, root, pjson})
   Object.assign(plugin, {
     // oclif reads ids, flags and help texts from the manifest instead of evaluating every command. load() is handed

@@ -7,7 +7,7 @@ import {dirname} from 'node:path'
 import {getAsset} from 'node:sea'
 import packageJson from '../../package.json' with {type: 'json'}
 import {printCompletions} from '../completion/complete-command.ts'
-import {runOclif} from '../oclif-run.ts'
+import {runCommandLine} from '../oclif-run.ts'
 
 async function main(): Promise<void> {
   if (process.argv[2] === '__complete') {
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     return printCompletions(process.argv.slice(3), packageJson, () => JSON.parse(getAsset('oclif.manifest.json', 'utf8')))
   }
   // Nothing is read from the root; oclif only needs some. The build computes the manifest from the command table.
-  await runOclif(dirname(process.execPath), packageJson as unknown as Interfaces.PJSON, JSON.parse(getAsset('oclif.manifest.json', 'utf8')) as Interfaces.Manifest)
+  await runCommandLine(dirname(process.execPath), packageJson as unknown as Interfaces.PJSON, JSON.parse(getAsset('oclif.manifest.json', 'utf8')) as Interfaces.Manifest)
 }
 
 void main()
