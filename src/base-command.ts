@@ -4,8 +4,7 @@ import {resolveConnection, type ResolvedConnection} from './connection/resolve.t
 import {KclError} from './errors.ts'
 import type {KafkaClient} from './kafka/client.ts'
 import {askSecret} from './ui/prompt.ts'
-import {helpCliOf} from './help/oclif-help.ts'
-import {helpLayout, renderCommandHelp} from './help/render.ts'
+import {helpCliOf, helpLayout, renderCommandHelp} from './help/render.ts'
 import {runnable} from './ui/invocation.ts'
 
 /** oclif's parse errors (unknown flag, missing or unexpected argument) that want the command's usage below them. */

@@ -2,13 +2,13 @@
 // manifest (made at build time, bin/build-fast-path.mjs) and kcl's command table, from which only the command being
 // run is loaded. bin/kcl.js (through the dist/kcl.cjs bundle) and the standalone binary (src/sea/main.ts) both start
 // here. A plain command line (a command, its flags and arguments) runs its oclif command directly; anything else
-// (help, --version, a topic, an unknown command, KCL_DEBUG) goes through oclif's own routing. These hooks replace
+// (help, --version, a topic, an unknown command, KCL_DEBUG or DEBUG) goes through oclif's own routing. These hooks replace
 // private parts of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts, help.test.ts and bad-input.test.ts cover them.
 import {Plugin, execute, flush, handle, type Config, type Interfaces} from '@oclif/core'
 import oclifHelp from '@oclif/core/help'
+import {setLogger} from '@oclif/core/logger'
 import {loadCommand} from './commands.ts'
 import {userAgent} from './help/fast-path.ts'
-import KclHelp from './help/oclif-help.ts'
 
 export async function runCommandLine(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): Promise<void> {
   const argv = process.argv.slice(2)
@@ -17,6 +17,7 @@ export async function runCommandLine(root: string, pjson: Interfaces.PJSON, mani
   if (!line || !command) return runOclif(root, pjson, manifest)
   // What oclif's execute does once it has found the command, without its Config (plugins, directories, themes,
   // hooks: ~10 ms, the most of a command's start-up that is oclif's). Errors end as oclif ends them.
+  setLogger({root, logger: SILENT_LOGGER})
   try {
     // Command.run(argv, config) would load a Config of its own; _run() is what it runs then.
     const Runnable = Object.assign(command, {id: line.id}) as unknown as new (argv: string[], config: Config) => {_run(): Promise<unknown>}
@@ -28,6 +29,12 @@ export async function runCommandLine(root: string, pjson: Interfaces.PJSON, mani
 }
 
 /**
+ * oclif's debug lines go through the debug package, which loads node:tty and checks the terminal's colours (~1 ms);
+ * with DEBUG unset (else oclif's routing runs) it drops every one of them, as this does without loading it.
+ */
+const SILENT_LOGGER = {namespace: 'oclif', child: () => SILENT_LOGGER, debug() {}, error() {}, info() {}, trace() {}, warn() {}}
+
+/**
  * The command id and its arguments when `argv` is nothing but a command of the manifest with its flags and arguments,
  * read as oclif reads it (main.js, help/util.js): no help flag before `--`, no version flag first, the id either the
  * first word (with ":") or the most words that make a command or topic id. Undefined for anything else.
@@ -36,7 +43,7 @@ function plainCommandLine(argv: string[], pjson: Interfaces.PJSON, manifest: Int
   const helpFlags = new Set(['--help', ...(pjson.oclif.additionalHelpFlags ?? [])])
   const versionFlags = new Set(['--version', ...(pjson.oclif.additionalVersionFlags ?? [])])
   const beforeEnd = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
-  if (process.env.KCL_DEBUG || beforeEnd.some((arg) => helpFlags.has(arg)) || versionFlags.has(argv[0] ?? '')) return undefined
+  if (process.env.KCL_DEBUG || process.env.DEBUG || beforeEnd.some((arg) => helpFlags.has(arg)) || versionFlags.has(argv[0] ?? '')) return undefined
   const usable = new Set(Object.keys(manifest.commands).flatMap((id) => id.split(':').map((_, i, words) => words.slice(0, i + 1).join(':'))))
   let words = 0
   if (argv.length === 1 || argv[0]?.includes(':')) words = Math.min(argv.length, 1)
@@ -90,8 +97,8 @@ async function runOclif(root: string, pjson: Interfaces.PJSON, manifest: Interfa
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   })
   // oclif would require package.json's helpClass from disk. Its callers look loadHelpClass up on this module's
-  // exports each time, so kcl's help class is handed over by replacing it there.
-  Object.assign(oclifHelp, {loadHelpClass: async () => KclHelp})
+  // exports each time, so kcl's help class is handed over by replacing it there, loaded when help is shown.
+  Object.assign(oclifHelp, {loadHelpClass: async () => (await import('./help/oclif-help.ts')).default})
   // A provided plugin map makes oclif skip its user, dev and core plugin discovery (none exist for kcl).
   await execute({loadOptions: {root, pjson, plugins: new Map([[plugin.name, plugin]])}})
 }

@@ -1,5 +1,5 @@
 import {Help, type Command, type Interfaces} from '@oclif/core'
-import {helpCli, helpLayout, renderCommandHelp, renderRootHelp, renderTopicHelp, type HelpCli, type HelpLayout} from './render.ts'
+import {helpCliOf, helpLayout, renderCommandHelp, renderRootHelp, renderTopicHelp, type HelpLayout} from './render.ts'
 
 /**
  * kcl's help class for oclif (package.json oclif.helpClass; the binary hands it over in src/sea/main.ts). oclif still
@@ -22,9 +22,4 @@ export default class KclHelp extends Help {
   private layout(): HelpLayout {
     return helpLayout(this.opts.sendToStderr ? process.stderr : process.stdout)
   }
-}
-
-/** What help shows, from oclif's loaded config: its commands are the manifest's entries. */
-export function helpCliOf(config: Interfaces.Config): HelpCli {
-  return helpCli(config.pjson, Object.fromEntries(config.commands.map((command) => [command.id, command])), config.userAgent)
 }

@@ -1,6 +1,7 @@
 // kcl's help text, drawn from oclif's manifest (oclif.manifest.json, written by `npm run build`) and package.json.
 // It imports nothing of oclif, so bin/kcl.js and the binary's loader answer --help without loading oclif, while oclif
-// shows the very same text through src/help/oclif-help.ts.
+// shows the very same text through src/help/oclif-help.ts (helpCliOf reads oclif's config, a type only).
+import type {Interfaces} from '@oclif/core'
 
 /** A flag as oclif's manifest describes it. */
 export interface HelpFlag {
@@ -357,4 +358,9 @@ function firstLine(text: string): string {
 /** oclif renders help texts as EJS templates; kcl's use only `<%= config.bin %>`. */
 function template(cli: HelpCli, text: string): string {
   return text.replaceAll(/<%[=-]\s*config\.bin\s*%>/g, cli.bin)
+}
+
+/** What help shows, from oclif's loaded config: its commands are the manifest's entries. */
+export function helpCliOf(config: Interfaces.Config): HelpCli {
+  return helpCli(config.pjson, Object.fromEntries(config.commands.map((command) => [command.id, command])), config.userAgent)
 }
