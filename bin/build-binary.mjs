@@ -18,7 +18,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs, promisify} from 'node:util'
 import {build} from 'esbuild'
-import {KCL_BUNDLE_BANNER, lazyOclifRequires, oclifManifest} from './build-fast-path.mjs'
+import {KCL_BUNDLE_BANNER, asciiAnsis, lazyOclifRequires, oclifManifest} from './build-fast-path.mjs'
 import {buildWeb, WEB_OUT} from './build-web.mjs'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -68,7 +68,7 @@ async function bundle() {
     // A SEA's script is CommonJS, where import.meta is empty (see KCL_BUNDLE_BANNER).
     define: {'import.meta.url': '__kclImportMetaUrl'},
     banner: {js: KCL_BUNDLE_BANNER},
-    plugins: [lazyOclifRequires],
+    plugins: [lazyOclifRequires, asciiAnsis],
     // @oclif/core tries require('typescript') only to run .ts sources in development; never in the binary.
     external: ['typescript'],
     metafile: true,

@@ -28,9 +28,9 @@ export async function oclifManifest(commandsFile) {
   return plugin.manifest
 }
 
-// A top-level `const x_1 = require("./y")` (TypeScript's CommonJS output) in @oclif/core's own files; node: modules
-// stay as they are (loading them costs next to nothing).
-const OCLIF_REQUIRE = /^(const|var|let) ([A-Za-z_$][\w$]*) = ((?:__importDefault\(|__importStar\()?require\("(?!node:)[^"]+"\)\)?);$/gm
+// A top-level `const x_1 = require("./y")` (TypeScript's CommonJS output) in @oclif/core's own files; Node's modules
+// too (node:readline, which only prompts need, costs ~1 ms).
+const OCLIF_REQUIRE = /^(const|var|let) ([A-Za-z_$][\w$]*) = ((?:__importDefault\(|__importStar\()?require\("[^"]+"\)\)?);$/gm
 const OCLIF_EXPORT = /^(exports\.[A-Za-z_$][\w$]* = )(__importStar\(require\("[^"]+"\)\));$/gm
 
 /**
@@ -48,6 +48,18 @@ export const lazyOclifRequires = {
         .replace(OCLIF_EXPORT, (_, assignment, required) => `${assignment}__kclLazy(() => ${required});`)
       return contents === source ? undefined : {contents, loader: 'js'}
     })
+  },
+}
+
+/**
+ * esbuild plugin: ansis (oclif's colours) writes a raw U+009B in a regular expression, which esbuild keeps; that one
+ * character makes V8 hold the whole bundle as a two-byte string, slower to read and compile (~1 ms a command). Its
+ * escape means the same there.
+ */
+export const asciiAnsis = {
+  name: 'ascii-ansis',
+  setup(build) {
+    build.onLoad({filter: /[\\/]ansis[\\/]index\.js$/}, async ({path}) => ({contents: (await readFile(path, 'utf8')).replaceAll('\u009b', '\\x9b'), loader: 'js'}))
   },
 }
 
@@ -101,7 +113,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     keepNames: true,
     define: {'import.meta.url': '__kclImportMetaUrl'},
     banner: {js: KCL_BUNDLE_BANNER},
-    plugins: [lazyOclifRequires],
+    plugins: [lazyOclifRequires, asciiAnsis],
     // @oclif/core tries require('typescript') only to run .ts sources in development.
     external: ['typescript'],
   })
