@@ -1,5 +1,5 @@
 import {usageError} from '../errors.ts'
-import type {Assignment, GroupDescription, GroupSummary, KafkaClient} from './client.ts'
+import type {Assignment, GroupDescription, GroupSummary, KafkaClient, PartitionOffsets} from './client.ts'
 import {parsePosition, resolvePosition} from './positions.ts'
 import {requireTopic} from './topics.ts'
 
@@ -89,19 +89,12 @@ export async function describeGroup(client: KafkaClient, groupId: string): Promi
   if (description.state === 'Dead' && committed.length === 0) {
     throw usageError(`Group "${groupId}" does not exist.`, '`kcl group list` shows the groups.')
   }
-  const flat = (assignment: Assignment): {topic: string; partition: number}[] =>
-    Object.entries(assignment).flatMap(([topic, partitions]) => [...partitions].sort((a, b) => a - b).map((partition) => ({topic, partition})))
-  const members: GroupMemberView[] = description.members.map((m) => ({
-    memberId: m.memberId,
-    clientId: m.clientId,
-    host: m.clientHost.replace(/^\//, ''),
-    partitions: flat(m.assignment),
-    ...(m.targetAssignment ? {targetPartitions: flat(m.targetAssignment), memberEpoch: m.memberEpoch} : {}),
+  const members = description.members.map((m) => ({
+    ...memberView(m),
+    ...(m.targetAssignment ? {targetPartitions: flatten(m.targetAssignment), memberEpoch: m.memberEpoch} : {}),
   }))
-  const topics = [...new Set([...committed.map((c) => c.topic), ...members.flatMap((m) => m.partitions.map((p) => p.topic))])].sort()
   const offsets: GroupPartitionLag[] = []
-  for (const topic of topics) {
-    const ends = await client.topicOffsets(topic)
+  for (const [topic, ends] of await topicEnds(client, [...committed.map((c) => c.topic), ...assignedTopics(members)])) {
     for (const {partition, high} of ends) {
       const commit = committed.find((c) => c.topic === topic && c.partition === partition)
       const owner = members.find((m) => m.partitions.some((p) => p.topic === topic && p.partition === partition))
@@ -109,36 +102,16 @@ export async function describeGroup(client: KafkaClient, groupId: string): Promi
       offsets.push({topic, partition, committed: offset, end: high, lag: offset === null ? null : Math.max(0, high - offset), owner: owner?.clientId ?? null})
     }
   }
-  return {
-    groupId,
-    state: description.state,
-    protocol: description.type,
-    protocolType: description.protocolType,
-    assignor: description.assignor,
-    ...(description.groupEpoch === undefined ? {} : {groupEpoch: description.groupEpoch, assignmentEpoch: description.assignmentEpoch}),
-    members,
-    offsets,
-    totalLag: offsets.reduce((sum, o) => sum + (o.lag ?? 0), 0),
-  }
+  return {...groupHeader(description), members, offsets, totalLag: offsets.reduce((sum, o) => sum + (o.lag ?? 0), 0)}
 }
-
-const flatten = (assignment: Assignment): {topic: string; partition: number}[] =>
-  Object.entries(assignment).flatMap(([topic, partitions]) => [...partitions].sort((a, b) => a - b).map((partition) => ({topic, partition})))
 
 /** A share group: its members and where they fetch from, and per partition the start offset and lag. */
 async function describeShareGroup(client: KafkaClient, description: GroupDescription): Promise<GroupView> {
-  const members: GroupMemberView[] = description.members.map((m) => ({
-    memberId: m.memberId,
-    clientId: m.clientId,
-    host: m.clientHost.replace(/^\//, ''),
-    partitions: flatten(m.assignment),
-    memberEpoch: m.memberEpoch,
-  }))
+  const members = description.members.map((m) => ({...memberView(m), memberEpoch: m.memberEpoch}))
   const offsets = await client.shareGroupOffsets(description.groupId)
-  const topics = [...new Set([...offsets.map((o) => o.topic), ...members.flatMap((m) => m.partitions.map((p) => p.topic))])].sort()
   const shareOffsets: SharePartitionView[] = []
-  for (const topic of topics) {
-    for (const {partition, high} of await client.topicOffsets(topic)) {
+  for (const [topic, ends] of await topicEnds(client, [...offsets.map((o) => o.topic), ...assignedTopics(members)])) {
+    for (const {partition, high} of ends) {
       const state = offsets.find((o) => o.topic === topic && o.partition === partition)
       const startOffset = state && state.startOffset >= 0 ? state.startOffset : null
       shareOffsets.push({
@@ -151,6 +124,11 @@ async function describeShareGroup(client: KafkaClient, description: GroupDescrip
       })
     }
   }
+  return {...groupHeader(description), members, offsets: [], shareOffsets, totalLag: shareOffsets.reduce((sum, o) => sum + (o.lag ?? 0), 0)}
+}
+
+/** What every group's view starts with, whatever its type. */
+function groupHeader(description: GroupDescription): Omit<GroupView, 'members' | 'offsets' | 'shareOffsets' | 'totalLag'> {
   return {
     groupId: description.groupId,
     state: description.state,
@@ -158,11 +136,21 @@ async function describeShareGroup(client: KafkaClient, description: GroupDescrip
     protocolType: description.protocolType,
     assignor: description.assignor,
     ...(description.groupEpoch === undefined ? {} : {groupEpoch: description.groupEpoch, assignmentEpoch: description.assignmentEpoch}),
-    members,
-    offsets: [],
-    shareOffsets,
-    totalLag: shareOffsets.reduce((sum, o) => sum + (o.lag ?? 0), 0),
   }
+}
+
+function memberView(member: GroupDescription['members'][number]): GroupMemberView {
+  return {memberId: member.memberId, clientId: member.clientId, host: member.clientHost.replace(/^\//, ''), partitions: flatten(member.assignment)}
+}
+
+const flatten = (assignment: Assignment): {topic: string; partition: number}[] =>
+  Object.entries(assignment).flatMap(([topic, partitions]) => [...partitions].sort((a, b) => a - b).map((partition) => ({topic, partition})))
+
+const assignedTopics = (members: GroupMemberView[]): string[] => members.flatMap((m) => m.partitions.map((p) => p.topic))
+
+/** Each topic's end offsets, asked for all topics at once, in topic-name order. */
+function topicEnds(client: KafkaClient, topics: string[]): Promise<[string, PartitionOffsets[]][]> {
+  return Promise.all([...new Set(topics)].sort().map(async (topic): Promise<[string, PartitionOffsets[]]> => [topic, await client.topicOffsets(topic)]))
 }
 
 export interface DeleteResult {
