@@ -193,13 +193,13 @@ function withImageNamed(error: unknown, spec: ClusterSpec): unknown {
 }
 
 /** Polls one broker until it answers on its host port and sees itself registered with the controller. */
-async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number, abort: AbortSignal): Promise<void> {
+async function waitForBroker(spec: ClusterSpec, nodeId: number, deadline: number, abort: AbortSignal, containers: () => Promise<ContainerInfo[]>): Promise<void> {
   const address = brokerAddress(spec, nodeId)
   const security = await clusterSecurity(spec)
   let metadata: BrokerMetadata | Error | undefined
   // Looking at the container costs a docker call: it is done now and then, to fail fast when it died.
   const container = async () => {
-    const found = (await clusterContainers(spec.name)).find((c) => c.nodeId === nodeId)
+    const found = (await containers()).find((c) => c.nodeId === nodeId)
     if (!found || found.state === 'exited' || found.state === 'dead') {
       throw await notReadyError(spec, nodeId, found, found ? `stopped (exit code ${found.exitCode}) while starting` : 'has no container')
     }
@@ -411,15 +411,29 @@ function saslUserStep(up: UpState): ProgressTask {
   }
 }
 
+/**
+ * The cluster's containers, shared by the brokers' waits: one `docker ps` and `docker inspect` a second at most,
+ * instead of one pair per broker, whose CPU the starting JVMs would lose.
+ */
+function sharedContainerList(name: string): () => Promise<ContainerInfo[]> {
+  let last: {at: number; list: Promise<ContainerInfo[]>} | undefined
+  return () => {
+    const now = performance.now()
+    if (!last || now - last.at > 1000) last = {at: now, list: clusterContainers(name)}
+    return last.list
+  }
+}
+
 function brokersStep(up: UpState): ProgressTask {
   const {spec} = up
+  const containers = sharedContainerList(spec.name)
   return {
     title: 'Wait for brokers',
     concurrent: nodeIds(spec).map((nodeId) => ({
       title: brokerLabel(spec, nodeId),
       run: async (retitle) => {
         try {
-          await waitForBroker(spec, nodeId, waitDeadline(up), up.abort.signal)
+          await waitForBroker(spec, nodeId, waitDeadline(up), up.abort.signal, containers)
         } catch (error) {
           up.abort.abort()
           throw error

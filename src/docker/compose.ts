@@ -14,10 +14,19 @@ export interface ComposeTool {
   command: [string, ...string[]]
 }
 
-async function versionOf(file: string, args: string[]): Promise<string | undefined> {
-  const result = await runProcess(file, args, {reject: false, timeout: 15_000})
-  if (result.failed) return undefined
-  return /v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(result.stdout)?.[1] ?? result.stdout.trim()
+/** Versions asked once per process: `kcl up` wants compose's for its plan and again in its pre-flight checks. */
+const versions = new Map<string, Promise<string | undefined>>()
+
+function versionOf(file: string, args: string[]): Promise<string | undefined> {
+  const key = [file, ...args].join(' ')
+  let version = versions.get(key)
+  if (!version) {
+    version = runProcess(file, args, {reject: false, timeout: 15_000}).then((result) =>
+      result.failed ? undefined : (/v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(result.stdout)?.[1] ?? result.stdout.trim()),
+    )
+    versions.set(key, version)
+  }
+  return version
 }
 
 export async function composeV2Version(): Promise<string | undefined> {
