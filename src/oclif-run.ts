@@ -22,7 +22,8 @@ export async function runCommandLine(root: string, pjson: Interfaces.PJSON, mani
     // Command.run(argv, config) would load a Config of its own; _run() is what it runs then.
     const Runnable = Object.assign(command, {id: line.id}) as unknown as new (argv: string[], config: Config) => {_run(): Promise<unknown>}
     await new Runnable(line.argv, commandConfig(pjson, manifest))._run()
-    await flush()
+    // Not awaited, as oclif's execute leaves it.
+    void flush()
   } catch (error) {
     await handle(error as Error)
   }
