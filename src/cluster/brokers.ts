@@ -102,14 +102,21 @@ export function quorumAfterStop(spec: ClusterSpec, running: number[], stopping: 
 
 const QUORUM_PROBE_TIMEOUT_MS = 1000
 
-/** The active controller (the metadata quorum leader) as the given brokers see it; undefined during an election. */
-export async function activeController(spec: ClusterSpec, ids: number[]): Promise<number | undefined> {
+/**
+ * The active controller (the metadata quorum leader) as the first of the given brokers to name one sees it (other
+ * than `unlike`, when given); undefined during an election. The brokers are asked at once: a broker forwards the
+ * question to the controller it knows, and after a kill that channel waits out its connection timeout while
+ * another broker already knows the new one.
+ */
+export async function activeController(spec: ClusterSpec, ids: number[], unlike?: number): Promise<number | undefined> {
   const security = await clusterSecurity(spec)
-  const quorum = await firstAnswer(
-    ids.map((id) => brokerAddress(spec, id)),
-    (a) => describeQuorum(a, QUORUM_PROBE_TIMEOUT_MS, security),
+  return Promise.any(
+    ids.map(async (id) => {
+      const {leaderId} = await describeQuorum(brokerAddress(spec, id), QUORUM_PROBE_TIMEOUT_MS, security)
+      if (leaderId < 0 || leaderId === unlike) throw new Error(`broker ${id} names no new controller`)
+      return leaderId
+    }),
   ).catch(() => undefined)
-  return quorum && quorum.leaderId >= 0 ? quorum.leaderId : undefined
 }
 
 const POLL_MS = 50
@@ -119,8 +126,8 @@ export async function waitForNewController(spec: ClusterSpec, ids: number[], pre
   let controller: number | undefined
   return poll(
     async () => {
-      controller = await activeController(spec, ids)
-      return controller !== undefined && controller !== previous ? {controller, seenAt: performance.now()} : undefined
+      controller = await activeController(spec, ids, previous)
+      return controller !== undefined ? {controller, seenAt: performance.now()} : undefined
     },
     {
       deadline,
