@@ -44,23 +44,34 @@ if (!answered && argv[0] === '__complete') {
   // (the OS's temp directory; NODE_DISABLE_COMPILE_CACHE=1 turns both off). Node's own cache would hold only what V8
   // compiles before running, while most of a command's start-up is spent compiling functions it calls on the way
   // (src/sea/loader.cjs does the same for the binary, with a cache made at build time).
+  // Two caches: one made by a command's run, which every line uses once it exists, and one made by help or another
+  // line oclif routes (whose functions commands do not call), used until then.
   const {directory} = process.getBuiltinModule('node:module').enableCompileCache()
-  const codeCache = directory && codeCacheFile(directory, bundlePath)
-  const cachedData = codeCache && existsSync(codeCache) ? readFileSync(codeCache) : undefined
+  const caches = directory && codeCacheFiles(directory, bundlePath)
+  const cacheFile = caches && [caches.command, caches.other].find((file) => existsSync(file))
+  const cachedData = cacheFile ? readFileSync(cacheFile) : undefined
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {filename: bundlePath, cachedData})
-  if (codeCache && (!cachedData || script.cachedDataRejected)) process.on('exit', () => saveCodeCache(codeCache, script))
+  const cacheUsed = cachedData !== undefined && !script.cachedDataRejected
+  let ranCommand = false
+  if (caches) {
+    process.on('exit', () => {
+      if (ranCommand && !(cacheUsed && cacheFile === caches.command)) saveCodeCache(caches.command, script)
+      else if (!ranCommand && !cacheUsed) saveCodeCache(caches.other, script)
+    })
+  }
   // oclif would check Node's version against its own engines with semver on load; the floor was checked above.
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   const bundle = {exports: {}}
   script.runInThisContext()(bundle.exports, createRequire(bundlePath), bundle, bundlePath, dirname(bundlePath))
   // The commands' child processes need not see it.
   delete process.env.OCLIF_DISABLE_ENGINE_WARNING
-  await bundle.exports.main(fileURLToPath(new URL('..', import.meta.url)))
+  await bundle.exports.main(fileURLToPath(new URL('..', import.meta.url)), () => (ranCommand = true))
 
-  /** One file per kcl build (version, the bundle's size and time) and Node version: V8 itself checks only the length. */
-  function codeCacheFile(directory, bundle) {
+  /** Files per kcl build (version, the bundle's size and time) and Node version: V8 itself checks only the length. */
+  function codeCacheFiles(directory, bundle) {
     const {size, mtimeMs} = process.getBuiltinModule('node:fs').statSync(bundle)
-    return join(directory, `kcl-${packageJson.version}-${size}-${Math.trunc(mtimeMs)}-node-${process.version}.cache`)
+    const prefix = join(directory, `kcl-${packageJson.version}-${size}-${Math.trunc(mtimeMs)}-node-${process.version}`)
+    return {command: `${prefix}.cache`, other: `${prefix}-other.cache`}
   }
 
   /** Written whole or not at all (another kcl may be reading it); a cache that cannot be written is only a slower start. */

@@ -10,11 +10,12 @@ import {setLogger} from '@oclif/core/logger'
 import {loadCommand} from './commands.ts'
 import {userAgent} from './help/fast-path.ts'
 
-export async function runCommandLine(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest): Promise<void> {
+export async function runCommandLine(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest, onPlainCommand?: () => void): Promise<void> {
   const argv = process.argv.slice(2)
   const line = plainCommandLine(argv, pjson, manifest)
   const command = line && (await loadCommand(line.id))
   if (!line || !command) return runOclif(root, pjson, manifest)
+  onPlainCommand?.()
   // What oclif's execute does once it has found the command, without its Config (plugins, directories, themes,
   // hooks: ~10 ms, the most of a command's start-up that is oclif's). Errors end as oclif ends them.
   setLogger({root, logger: SILENT_LOGGER})
