@@ -2,14 +2,16 @@
 // manifest (made at build time, bin/build-fast-path.mjs) and kcl's command table, from which only the command being
 // run is loaded. bin/kcl.js (through the dist/kcl.cjs bundle) and the standalone binary (src/sea/main.ts) both start
 // here. A plain command line (a command, its flags and arguments) runs its oclif command directly; anything else
-// (help, --version, a topic, an unknown command, KCL_DEBUG or DEBUG) goes through oclif's own routing. These hooks replace
-// private parts of @oclif/core 4.8.4 (pinned); test/e2e/binary.test.ts, help.test.ts and bad-input.test.ts cover them.
+// (help, --version, a topic, an unknown command, KCL_DEBUG or DEBUG) goes through oclif's own routing. These hooks
+// replace private parts of @oclif/core 4.8.4 (pinned); test/e2e/command-line.test.ts, binary.test.ts, help.test.ts
+// and bad-input.test.ts cover them.
 import {Plugin, execute, flush, handle, type Config, type Interfaces} from '@oclif/core'
 import oclifHelp from '@oclif/core/help'
 import {setLogger} from '@oclif/core/logger'
 import {loadCommand} from './commands.ts'
 import {userAgent} from './help/fast-path.ts'
 
+/** Runs process.argv's command line; `onPlainCommand` is called before a plain command line runs its command. */
 export async function runCommandLine(root: string, pjson: Interfaces.PJSON, manifest: Interfaces.Manifest, onPlainCommand?: () => void): Promise<void> {
   const argv = process.argv.slice(2)
   const line = plainCommandLine(argv, pjson, manifest)
@@ -48,7 +50,7 @@ function plainCommandLine(argv: string[], pjson: Interfaces.PJSON, manifest: Int
   if (process.env.KCL_DEBUG || process.env.DEBUG || beforeEnd.some((arg) => helpFlags.has(arg)) || versionFlags.has(argv[0] ?? '')) return undefined
   const usable = new Set(Object.keys(manifest.commands).flatMap((id) => id.split(':').map((_, i, words) => words.slice(0, i + 1).join(':'))))
   let words = 0
-  if (argv.length === 1 || argv[0]?.includes(':')) words = Math.min(argv.length, 1)
+  if (argv.length === 1 || argv[0]?.includes(':')) words = 1
   else while (words < argv.length && usable.has(argv.slice(0, words + 1).join(':'))) words++
   const id = argv.slice(0, words).join(':')
   return manifest.commands[id] ? {id, argv: argv.slice(words)} : undefined
