@@ -43,9 +43,9 @@ if (!answered && argv[0] === '__complete') {
   // V8's compiled code for the bundle comes from the end of an earlier run, kept where Node keeps its compile cache
   // (the OS's temp directory; NODE_DISABLE_COMPILE_CACHE=1 turns both off). Node's own cache would hold only what V8
   // compiles before running, while most of a command's start-up is spent compiling functions it calls on the way
-  // (src/sea/loader.cjs does the same for the binary, with a cache made at build time).
-  // Two caches: one made by a command's run, which every line uses once it exists, and one made by help or another
-  // line oclif routes (whose functions commands do not call), used until then.
+  // (src/sea/loader.cjs does the same for the binary, with a cache made at build time). Two files: one made by a
+  // command's run, which every line uses once it exists, and one made by help or another line oclif routes (whose
+  // functions commands do not call), used until then.
   const {directory} = process.getBuiltinModule('node:module').enableCompileCache()
   const caches = directory && codeCacheFiles(directory, bundlePath)
   const cacheFile = caches && [caches.command, caches.other].find((file) => existsSync(file))
