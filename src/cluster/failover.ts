@@ -124,7 +124,7 @@ export function checkFailover(spec: ClusterSpec, running: number[], target: numb
 const ELECTION_TIMEOUT_MS = 60_000
 const PROBE_TIMEOUT_MS = 60_000
 const SETTLE_TIMEOUT_MS = 30_000
-/** Leaders move within a heartbeat or two (0.5 s in kcl's templates): retry often so as not to add to the failover time. */
+/** Leaders move within a heartbeat or two (0.2 s in kcl's templates): retry often so as not to add to the failover time. */
 const PROBE_RETRY_MS = 100
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
