@@ -259,25 +259,7 @@ export async function describeGroup(cluster: Cluster, groupId: string): Promise<
       const group = response.groups[0]
       // Any error (no such group, a classic group, a Kafka 3.x whose coordinator does not run the consumer protocol
       // yet): DescribeGroups tells the rest.
-      if (group && group.errorCode === 0) {
-        return {
-          groupId,
-          state: group.groupState,
-          protocolType: 'consumer',
-          type: 'consumer',
-          assignor: group.assignorName,
-          groupEpoch: group.groupEpoch,
-          assignmentEpoch: group.assignmentEpoch,
-          members: group.members.map((m) => ({
-            memberId: m.memberId,
-            clientId: m.clientId,
-            clientHost: m.clientHost,
-            memberEpoch: m.memberEpoch,
-            assignment: fromTopicPartitions(m.assignment),
-            targetAssignment: fromTopicPartitions(m.targetAssignment),
-          })),
-        }
-      }
+      if (group && group.errorCode === 0) return coordinatedGroup(groupId, 'consumer', group)
     }
     const shared = await describeShareGroup(coordinator, groupId)
     if (shared) return shared
@@ -307,12 +289,31 @@ async function describeShareGroup(coordinator: BrokerConnection, groupId: string
   if (!coordinator.supports(ShareGroupDescribe)) return undefined
   const response = await coordinator.request(ShareGroupDescribe, {groupIds: [groupId], includeAuthorizedOperations: false}, REQUEST_TIMEOUT_MS)
   const group = response.groups[0]
-  if (!group || group.errorCode !== 0) return undefined
+  return group && group.errorCode === 0 ? coordinatedGroup(groupId, 'share', group) : undefined
+}
+
+type TopicPartitions = Parameters<typeof fromTopicPartitions>[0]
+
+/**
+ * A group whose coordinator assigns the partitions (KIP-848 consumer, KIP-932 share), as ConsumerGroupDescribe or
+ * ShareGroupDescribe answers: the same fields, and for consumer groups each member's target assignment.
+ */
+function coordinatedGroup(
+  groupId: string,
+  type: 'consumer' | 'share',
+  group: {
+    groupState: string
+    assignorName: string
+    groupEpoch: number
+    assignmentEpoch: number
+    members: {memberId: string; clientId: string; clientHost: string; memberEpoch: number; assignment: TopicPartitions; targetAssignment?: TopicPartitions}[]
+  },
+): GroupDescription {
   return {
     groupId,
     state: group.groupState,
-    protocolType: 'share',
-    type: 'share',
+    protocolType: type,
+    type,
     assignor: group.assignorName,
     groupEpoch: group.groupEpoch,
     assignmentEpoch: group.assignmentEpoch,
@@ -322,6 +323,7 @@ async function describeShareGroup(coordinator: BrokerConnection, groupId: string
       clientHost: m.clientHost,
       memberEpoch: m.memberEpoch,
       assignment: fromTopicPartitions(m.assignment),
+      ...(m.targetAssignment ? {targetAssignment: fromTopicPartitions(m.targetAssignment)} : {}),
     })),
   }
 }
