@@ -8,23 +8,26 @@ export const installDocker: FixStep[] = [
   {os: 'windows', text: 'Install Docker Desktop (https://docs.docker.com/desktop/) with the WSL 2 backend.'},
 ]
 
+/** An engine other than the local default socket or pipe: the fix then names it, as the one kcl talks to. */
+function isCustomEndpoint(endpoint: string | undefined): endpoint is string {
+  return endpoint !== undefined && !/^unix:\/\/\/(var\/)?run\/docker\.sock$|^npipe:/.test(endpoint)
+}
+
 export function startDaemon(endpoint: string | undefined): FixStep[] {
-  const custom = endpoint !== undefined && !/^unix:\/\/\/(var\/)?run\/docker\.sock$|^npipe:/.test(endpoint)
   return [
     {os: 'linux', text: 'Start it: sudo systemctl start docker (and sudo systemctl enable docker to start it at boot).'},
     {os: 'macos', text: 'Start Docker Desktop (open -a Docker), or run colima start.'},
     {os: 'windows', text: 'Start Docker Desktop and wait until it says "Engine running".'},
-    ...(custom ? [{text: `kcl talks to ${endpoint} (DOCKER_HOST or the docker context); unset DOCKER_HOST or run docker context use default if that is not your engine.`}] : []),
+    ...(isCustomEndpoint(endpoint) ? [{text: `kcl talks to ${endpoint} (DOCKER_HOST or the docker context); unset DOCKER_HOST or run docker context use default if that is not your engine.`}] : []),
   ]
 }
 
 export function restartDaemon(endpoint: string | undefined): FixStep[] {
-  const custom = endpoint !== undefined && !/^unix:\/\/\/(var\/)?run\/docker\.sock$|^npipe:/.test(endpoint)
   return [
     {os: 'linux', text: 'Restart it: sudo systemctl restart docker (your containers and volumes are kept; kcl clusters start again with kcl up).'},
     {os: 'macos', text: 'Restart Docker Desktop (its whale menu: Restart), or run colima restart.'},
     {os: 'windows', text: 'Restart Docker Desktop (its whale menu: Restart) and wait until it says "Engine running".'},
-    ...(custom ? [{text: `kcl talks to ${endpoint} (DOCKER_HOST or the docker context): that engine is the stuck one.`}] : []),
+    ...(isCustomEndpoint(endpoint) ? [{text: `kcl talks to ${endpoint} (DOCKER_HOST or the docker context): that engine is the stuck one.`}] : []),
   ]
 }
 
